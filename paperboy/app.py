@@ -1,0 +1,91 @@
+"""The composition root: builds the store, job queue and sources from Settings, once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from paperboy.config import Settings
+from paperboy.services.ports import JobQueue, PaperStore
+from paperboy.sources.daily_papers import DailyPapersFiles, DailyPapersUrl
+from paperboy.sources.snapshot import JsonLinesPapers
+from paperboy.storage import migrations
+from paperboy.storage.engine import make_engine
+from paperboy.storage.jobs import SqlJobQueue
+from paperboy.storage.papers import SqlPaperStore
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFactory:
+    """Builds sources with the operator's HTTP settings; tests pass a transport to reach fixtures."""
+
+    settings: Settings
+    transport: httpx.BaseTransport | None = None
+
+    def daily_papers_files(self, paths: Sequence[Path]) -> DailyPapersFiles:
+        return DailyPapersFiles(paths)
+
+    def daily_papers_url(self, day: date, url: str | None = None) -> DailyPapersUrl:
+        return DailyPapersUrl(self._fetch_json, url or self.settings.daily_papers_url, day)
+
+    def jsonl(self, path: Path) -> JsonLinesPapers:
+        return JsonLinesPapers(path)
+
+    def _fetch_json(self, url: str, params: dict[str, str]) -> Any:
+        with httpx.Client(transport=self.transport, timeout=self.settings.http_timeout) as client:
+            response = client.get(url, params=params, follow_redirects=True)
+            response.raise_for_status()
+            return response.json()
+
+
+@dataclass(frozen=True, slots=True)
+class Deps:
+    """Everything the faces need, built once from Settings."""
+
+    settings: Settings
+    store: PaperStore
+    jobs: JobQueue
+    sources: SourceFactory
+    clock: Clock = field(default=utc_now)
+
+
+def build_deps(
+    settings: Settings, *, clock: Clock = utc_now, transport: httpx.BaseTransport | None = None
+) -> Deps:
+    """The concrete objects for `settings`; the database must already be upgraded."""
+    engine = make_engine(settings.database_url)
+    return Deps(
+        settings=settings,
+        store=SqlPaperStore(engine),
+        jobs=SqlJobQueue(engine),
+        sources=SourceFactory(settings, transport),
+        clock=clock,
+    )
+
+
+def upgrade_database(settings: Settings) -> list[str]:
+    """Apply pending migrations to the configured database; the names of those applied."""
+    engine = make_engine(settings.database_url)
+    try:
+        return [f"{m.version:04d} {m.name}" for m in migrations.upgrade(engine)]
+    finally:
+        engine.dispose()
+
+
+def pending_migrations(settings: Settings) -> list[str]:
+    engine = make_engine(settings.database_url)
+    try:
+        return [f"{m.version:04d} {m.name}" for m in migrations.pending(engine)]
+    finally:
+        engine.dispose()

@@ -1,0 +1,175 @@
+"""Settings: one frozen value read once at an entry point from `PAPERBOY_*` variables and a TOML file.
+
+Precedence, lowest first: the defaults below, the TOML file (`PAPERBOY_CONFIG` or `--config`),
+then `PAPERBOY_<FIELD>` environment variables. Every value is checked at start-up and a bad
+one raises `SettingsError` naming the setting.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+ENV_PREFIX = "PAPERBOY_"
+SECRET_FIELDS = frozenset({"secret_key"})
+
+
+class SettingsError(ValueError):
+    """A setting has a value paperboy cannot use; the message names it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything an operator can configure. Each field maps to `PAPERBOY_<FIELD>`."""
+
+    database_url: str = field(
+        default="sqlite:///paperboy.sqlite3",
+        metadata={"doc": "SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host/db"},
+    )
+    timezone: str = field(
+        default="America/New_York", metadata={"doc": "time zone that decides what 'today' is"}
+    )
+    host: str = field(default="127.0.0.1", metadata={"doc": "address `paperboy serve` binds"})
+    port: int = field(default=8000, metadata={"doc": "port `paperboy serve` binds"})
+    workers: int = field(default=1, metadata={"doc": "web server processes for `paperboy serve`"})
+    base_url: str = field(
+        default="http://127.0.0.1:8000", metadata={"doc": "public URL, used in feeds and emails"}
+    )
+    site_name: str = field(default="paperboy", metadata={"doc": "name shown in pages and feeds"})
+    secret_key: str = field(
+        default="change-me", metadata={"doc": "signs tokens; must be set in production"}
+    )
+    production: bool = field(
+        default=False, metadata={"doc": "refuse unsafe defaults (placeholder secret_key)"}
+    )
+    page_size: int = field(default=50, metadata={"doc": "papers per page on lists and in the API"})
+    arxiv_api_url: str = field(
+        default="https://export.arxiv.org/api/query", metadata={"doc": "arXiv export API (Atom)"}
+    )
+    arxiv_oai_url: str = field(
+        default="https://oaipmh.arxiv.org/oai", metadata={"doc": "arXiv OAI-PMH endpoint"}
+    )
+    daily_papers_url: str = field(
+        default="https://huggingface.co/api/daily_papers",
+        metadata={"doc": "a /api/daily_papers endpoint to import lists from"},
+    )
+    arxiv_request_interval: float = field(
+        default=3.0, metadata={"doc": "seconds between requests to arXiv (their terms ask 3)"}
+    )
+    http_timeout: float = field(default=30.0, metadata={"doc": "seconds before a request times out"})
+    http_retries: int = field(default=4, metadata={"doc": "retries on 5xx and timeouts"})
+    run_jobs: bool = field(
+        default=True, metadata={"doc": "run the embedded job runner inside `paperboy serve`"}
+    )
+
+    def __post_init__(self) -> None:
+        _check(self)
+
+    def masked(self) -> dict[str, object]:
+        """The settings as a dict with secrets hidden, for logs and `paperboy config`."""
+        values = dataclasses.asdict(self)
+        return {k: ("***" if k in SECRET_FIELDS else v) for k, v in values.items()}
+
+
+def settings_docs() -> dict[str, str]:
+    """Each setting's one-line description, for the docs and `paperboy config --help`."""
+    return {f.name: str(f.metadata.get("doc", "")) for f in fields(Settings)}
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, config_file: Path | None = None, **overrides: Any
+) -> Settings:
+    """Settings from a TOML file, the environment and explicit overrides (in that order)."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    path = config_file or (Path(env[f"{ENV_PREFIX}CONFIG"]) if f"{ENV_PREFIX}CONFIG" in env else None)
+    if path is not None:
+        values.update(_read_toml(path))
+    known = {f.name: f for f in fields(Settings)}
+    for key, raw in env.items():
+        if not key.startswith(ENV_PREFIX) or key == f"{ENV_PREFIX}CONFIG":
+            continue
+        name = key[len(ENV_PREFIX) :].lower()
+        if name not in known:
+            raise SettingsError(f"{key}: unknown setting (known: {', '.join(sorted(known))})")
+        values[name] = _coerce(name, known[name].type, raw)
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    for name, value in values.items():
+        if name not in known:
+            raise SettingsError(f"{name}: unknown setting")
+        values[name] = _coerce(name, known[name].type, value)
+    return Settings(**values)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise SettingsError(f"config file {path}: not found") from error
+    except tomllib.TOMLDecodeError as error:
+        raise SettingsError(f"config file {path}: not valid TOML: {error}") from error
+    section = data.get("paperboy", data)
+    if not isinstance(section, dict):
+        raise SettingsError(f"config file {path}: [paperboy] must be a table")
+    return section
+
+
+def _coerce(name: str, kind: object, value: Any) -> Any:
+    label = f"{ENV_PREFIX}{name.upper()}"
+    try:
+        if kind in ("int", int):
+            if isinstance(value, bool):
+                raise ValueError
+            return int(value)
+        if kind in ("float", float):
+            return float(value)
+        if kind in ("bool", bool):
+            return _boolean(value)
+    except ValueError:
+        raise SettingsError(f"{label}: expected a {kind} value, got {value!r}") from None
+    if not isinstance(value, str):
+        raise SettingsError(f"{label}: expected text, got {value!r}")
+    return value
+
+
+def _boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(text)
+
+
+def _check(settings: Settings) -> None:
+    try:
+        ZoneInfo(settings.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"PAPERBOY_TIMEZONE: unknown time zone {settings.timezone!r}") from None
+    if not settings.database_url.startswith(("sqlite:", "postgresql")):
+        raise SettingsError(
+            "PAPERBOY_DATABASE_URL: must start with sqlite:/// or postgresql+psycopg://"
+        )
+    checks = [
+        ("port", 0 < settings.port < 65536, "a port between 1 and 65535"),
+        ("workers", 1 <= settings.workers <= 64, "between 1 and 64"),
+        ("page_size", 1 <= settings.page_size <= 500, "between 1 and 500"),
+        ("arxiv_request_interval", settings.arxiv_request_interval >= 0, "zero or more seconds"),
+        ("http_timeout", settings.http_timeout > 0, "more than zero seconds"),
+        ("http_retries", 0 <= settings.http_retries <= 20, "between 0 and 20"),
+        ("base_url", settings.base_url.startswith(("http://", "https://")), "an http(s) URL"),
+    ]
+    for name, ok, expected in checks:
+        if not ok:
+            value = getattr(settings, name)
+            raise SettingsError(f"{ENV_PREFIX}{name.upper()}: must be {expected}, got {value!r}")
+    if settings.production and settings.secret_key in {"", "change-me"}:
+        raise SettingsError("PAPERBOY_SECRET_KEY: set a real secret when PAPERBOY_PRODUCTION is on")

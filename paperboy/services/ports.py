@@ -1,0 +1,142 @@
+"""The protocols services need from the edges; storage and sources implement them structurally."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from paperboy.domain.models import (
+    DailyEntry,
+    EntryRecord,
+    ListSort,
+    Outcome,
+    Paper,
+    PaperRecord,
+    Rejection,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """Where a source got to; saved in the same transaction as the batch it ends."""
+
+    source: str
+    value: str
+
+
+class PaperStore(Protocol):
+    """Papers and daily lists."""
+
+    def upsert_papers(
+        self, records: Sequence[PaperRecord], cursor: Cursor | None = None
+    ) -> list[Outcome]: ...
+
+    def upsert_entries(
+        self, records: Sequence[EntryRecord], cursor: Cursor | None = None
+    ) -> list[Outcome]: ...
+
+    def paper(self, arxiv_id: str) -> Paper | None: ...
+
+    def entries_between(
+        self,
+        first: date,
+        last: date,
+        *,
+        sort: ListSort = ListSort.UPVOTES,
+        limit: int = 50,
+        offset: int = 0,
+        submitter: str | None = None,
+    ) -> list[DailyEntry]: ...
+
+    def count_entries_between(
+        self, first: date, last: date, *, submitter: str | None = None
+    ) -> int: ...
+
+    def entries_for_paper(self, arxiv_id: str) -> list[DailyEntry]: ...
+
+    def list_day_before(self, day: date) -> date | None: ...
+
+    def list_day_after(self, day: date) -> date | None: ...
+
+    def latest_list_day(self, on_or_before: date | None = None) -> date | None: ...
+
+    def papers_published_between(
+        self, start: datetime, end: datetime, *, limit: int, offset: int = 0
+    ) -> list[Paper]: ...
+
+    def cursor(self, source: str) -> str | None: ...
+
+    def save_cursor(self, cursor: Cursor) -> None: ...
+
+    def counts(self) -> dict[str, int]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A unit of background work: a task name and its JSON payload."""
+
+    id: int
+    task: str
+    payload: dict[str, Any]
+    status: str
+    attempts: int
+    created_at: datetime
+    finished_at: datetime | None = None
+    result: dict[str, Any] | None = None
+    error: str | None = None
+
+
+class JobQueue(Protocol):
+    """Where jobs wait for a worker; the embedded one lives in the main database."""
+
+    def enqueue(self, task: str, payload: dict[str, Any]) -> int: ...
+
+    def claim(self, worker: str, now: datetime) -> Job | None: ...
+
+    def finish(self, job_id: int, result: dict[str, Any], now: datetime) -> None: ...
+
+    def fail(self, job_id: int, error: str, now: datetime, retry_at: datetime | None) -> None: ...
+
+    def recent(self, limit: int = 20) -> list[Job]: ...
+
+
+class Progress(Protocol):
+    """Told how far a long command has got, so a face can show count, rate and time left."""
+
+    def start(self, total: int | None, label: str) -> None: ...
+
+    def advance(self, count: int) -> None: ...
+
+    def finish(self) -> None: ...
+
+
+class SilentProgress:
+    """Progress that shows nothing (tests, jobs without a terminal)."""
+
+    def start(self, total: int | None, label: str) -> None:
+        pass
+
+    def advance(self, count: int) -> None:
+        pass
+
+    def finish(self) -> None:
+        pass
+
+
+ParsedItem = PaperRecord | EntryRecord | Rejection
+
+
+class RecordSource(Protocol):
+    """A source of records, yielded in order with a resume position.
+
+    The position after an item is where a rerun may start to skip everything up to it; it is
+    None inside a page that cannot be resumed halfway (a rerun repeats that page, harmlessly).
+    """
+
+    name: str
+
+    def records(self, resume_from: str | None) -> Iterator[tuple[ParsedItem, str | None]]: ...
+
+    def total(self) -> int | None: ...

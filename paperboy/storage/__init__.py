@@ -1,0 +1,1 @@
+"""Storage: the one module family that speaks SQL, on SQLite and PostgreSQL."""

@@ -1,0 +1,105 @@
+"""The embedded job queue: a table in the main database, claimed with a guarded update.
+
+A claim is an UPDATE … WHERE status = 'queued' on one row, so two workers never run the same
+job; a job whose worker died (locked for longer than the lease) is claimable again, which is why
+every task must be idempotent.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, or_, select
+
+from paperboy.services.ports import Job
+from paperboy.storage.schema import jobs
+
+LEASE = timedelta(minutes=30)
+MAX_ATTEMPTS = 5
+
+
+class SqlJobQueue:
+    """`JobQueue` on the `jobs` table (SQLite or PostgreSQL)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def enqueue(self, task: str, payload: dict[str, Any]) -> int:
+        now = datetime.now(UTC)
+        with self.engine.connect().execution_options(sqlite_begin="IMMEDIATE") as connection:
+            with connection.begin():
+                result = connection.execute(
+                    jobs.insert().values(
+                        task=task,
+                        payload=payload,
+                        status="queued",
+                        attempts=0,
+                        run_after=now,
+                        created_at=now,
+                    )
+                )
+        return int(result.inserted_primary_key[0])
+
+    def claim(self, worker: str, now: datetime) -> Job | None:
+        """Take the oldest runnable job, or None; at most one worker gets each job."""
+        runnable = or_(
+            (jobs.c.status == "queued") & (jobs.c.run_after <= now),
+            (jobs.c.status == "running") & (jobs.c.locked_at < now - LEASE),
+        )
+        with self.engine.connect().execution_options(sqlite_begin="IMMEDIATE") as connection:
+            with connection.begin():
+                row = connection.execute(
+                    select(jobs).where(runnable).order_by(jobs.c.run_after, jobs.c.id).limit(1)
+                ).first()
+                if row is None:
+                    return None
+                claimed = connection.execute(
+                    jobs.update()
+                    .where(jobs.c.id == row.id, jobs.c.attempts == row.attempts)
+                    .values(status="running", locked_by=worker, locked_at=now, attempts=row.attempts + 1)
+                )
+                if claimed.rowcount != 1:
+                    return None
+        return _job(row, status="running", attempts=row.attempts + 1)
+
+    def finish(self, job_id: int, result: dict[str, Any], now: datetime) -> None:
+        self._set(job_id, status="done", result=result, finished_at=now, error=None)
+
+    def fail(self, job_id: int, error: str, now: datetime, retry_at: datetime | None) -> None:
+        """Record a failure: queue it again at `retry_at`, or mark it failed for good."""
+        if retry_at is None:
+            self._set(job_id, status="failed", error=error, finished_at=now)
+        else:
+            self._set(job_id, status="queued", error=error, run_after=retry_at, locked_by=None)
+
+    def recent(self, limit: int = 20) -> list[Job]:
+        query = select(jobs).order_by(jobs.c.id.desc()).limit(limit)
+        with self.engine.connect() as connection:
+            return [_job(row) for row in connection.execute(query)]
+
+    def job(self, job_id: int) -> Job | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(select(jobs).where(jobs.c.id == job_id)).first()
+        return None if row is None else _job(row)
+
+    def _set(self, job_id: int, **values: Any) -> None:
+        with self.engine.connect().execution_options(sqlite_begin="IMMEDIATE") as connection:
+            with connection.begin():
+                connection.execute(jobs.update().where(jobs.c.id == job_id).values(**values))
+
+
+def _job(row: Any, **changes: Any) -> Job:
+    values = {
+        "id": row.id,
+        "task": row.task,
+        "payload": row.payload,
+        "status": row.status,
+        "attempts": row.attempts,
+        "created_at": row.created_at,
+        "finished_at": row.finished_at,
+        "result": row.result,
+        "error": row.error,
+    }
+    values.update(changes)
+    return Job(**values)

@@ -1,0 +1,72 @@
+"""Versioned migrations: small named steps, each recorded in `schema_migrations` once applied.
+
+A step is a function of an open transaction; steps run in order, each in its own transaction,
+so a crash leaves the database at the last whole step and `paperboy db upgrade` resumes there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, Engine, inspect, select
+
+from paperboy.storage import schema
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    name: str
+    apply: Callable[[Connection], None]
+
+
+def _initial(connection: Connection) -> None:
+    tables = [
+        schema.papers,
+        schema.paper_versions,
+        schema.submitters,
+        schema.daily_entries,
+        schema.ingest_cursors,
+        schema.jobs,
+    ]
+    schema.metadata.create_all(connection, tables=tables)
+
+
+MIGRATIONS: tuple[Migration, ...] = (Migration(1, "papers, daily entries, cursors, jobs", _initial),)
+
+
+def applied_versions(engine: Engine) -> set[int]:
+    """The versions already applied to this database."""
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("schema_migrations"):
+            return set()
+        rows = connection.execute(select(schema.schema_migrations.c.version))
+        return {row.version for row in rows}
+
+
+def upgrade(engine: Engine) -> list[Migration]:
+    """Apply every migration not applied yet; return the ones applied now."""
+    schema.metadata.create_all(engine, tables=[schema.schema_migrations])
+    done = applied_versions(engine)
+    applied = []
+    for migration in MIGRATIONS:
+        if migration.version in done:
+            continue
+        with engine.connect().execution_options(sqlite_begin="IMMEDIATE") as connection:
+            with connection.begin():
+                migration.apply(connection)
+                connection.execute(
+                    schema.schema_migrations.insert().values(
+                        version=migration.version, name=migration.name, applied_at=datetime.now(UTC)
+                    )
+                )
+        applied.append(migration)
+    return applied
+
+
+def pending(engine: Engine) -> list[Migration]:
+    """Migrations this database has not had yet."""
+    done = applied_versions(engine)
+    return [m for m in MIGRATIONS if m.version not in done]

@@ -1,0 +1,384 @@
+"""The paper store: upserts by (arXiv id, version) and the daily-list queries, on both engines."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, func, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+
+from paperboy.domain.models import (
+    DailyEntry,
+    EntryRecord,
+    ListSort,
+    Outcome,
+    Paper,
+    PaperRecord,
+    PaperVersion,
+    Submitter,
+)
+from paperboy.storage import schema
+from paperboy.storage.merge import merge_paper, paper_row
+from paperboy.storage.schema import daily_entries, ingest_cursors, paper_versions, papers, submitters
+
+Cursor = Any  # services.ports.Cursor, structurally: .source and .value
+_BATCH = 500
+
+
+class SqlPaperStore:
+    """`PaperStore` over SQLAlchemy Core; the same SQL on SQLite and PostgreSQL."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self.engine.connect().execution_options(sqlite_begin="IMMEDIATE") as connection:
+            with connection.begin():
+                yield connection
+
+    # ---- writes
+
+    def upsert_papers(
+        self, records: Sequence[PaperRecord], cursor: Cursor | None = None
+    ) -> list[Outcome]:
+        """Insert new papers, merge known ones; the batch and its cursor land together or not at all."""
+        with self._write() as connection:
+            outcomes, _ = self._upsert_papers(connection, records)
+            if cursor is not None:
+                self._save_cursor(connection, cursor)
+        return outcomes
+
+    def upsert_entries(
+        self, records: Sequence[EntryRecord], cursor: Cursor | None = None
+    ) -> list[Outcome]:
+        """Upsert each entry's paper, submitter and list entry in one transaction."""
+        with self._write() as connection:
+            paper_outcomes, ids = self._upsert_papers(connection, [r.paper for r in records])
+            submitter_ids = self._upsert_submitters(connection, records)
+            entry_outcomes = self._upsert_entry_rows(connection, records, ids, submitter_ids)
+            if cursor is not None:
+                self._save_cursor(connection, cursor)
+        return [_combine(p, e) for p, e in zip(paper_outcomes, entry_outcomes, strict=True)]
+
+    def save_cursor(self, cursor: Cursor) -> None:
+        with self._write() as connection:
+            self._save_cursor(connection, cursor)
+
+    def _upsert_papers(
+        self, connection: Connection, records: Sequence[PaperRecord]
+    ) -> tuple[list[Outcome], dict[str, int]]:
+        now = datetime.now(UTC)
+        existing = self._rows_by_arxiv_id(connection, {r.arxiv_id for r in records})
+        outcomes: list[Outcome] = []
+        inserts: dict[str, dict[str, Any]] = {}
+        updates: dict[str, dict[str, Any]] = {}
+        for record in records:
+            current = inserts.get(record.arxiv_id) or updates.get(record.arxiv_id)
+            current = current or existing.get(record.arxiv_id)
+            if current is None:
+                inserts[record.arxiv_id] = paper_row(record, now)
+                outcomes.append(Outcome.NEW)
+                continue
+            merged = merge_paper(current, record)
+            if merged == {k: current[k] for k in merged}:
+                outcomes.append(Outcome.UNCHANGED)
+                continue
+            target = inserts if record.arxiv_id in inserts else updates
+            target[record.arxiv_id] = {**current, **merged, "modified_at": now}
+            outcomes.append(Outcome.UPDATED)
+        if inserts:
+            connection.execute(papers.insert(), list(inserts.values()))
+        for row in updates.values():
+            values = {k: v for k, v in row.items() if k not in ("id", "created_at", "arxiv_id")}
+            connection.execute(papers.update().where(papers.c.id == row["id"]).values(**values))
+        ids = self._ids_by_arxiv_id(connection, {r.arxiv_id for r in records})
+        self._add_versions(connection, records, ids)
+        return outcomes, ids
+
+    def _rows_by_arxiv_id(self, connection: Connection, arxiv_ids: set[str]) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        for chunk in _chunks(sorted(arxiv_ids)):
+            rows = connection.execute(select(papers).where(papers.c.arxiv_id.in_(chunk)))
+            found.update({row.arxiv_id: dict(row._mapping) for row in rows})
+        return found
+
+    def _ids_by_arxiv_id(self, connection: Connection, arxiv_ids: set[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for chunk in _chunks(sorted(arxiv_ids)):
+            query = select(papers.c.arxiv_id, papers.c.id).where(papers.c.arxiv_id.in_(chunk))
+            found.update({row.arxiv_id: row.id for row in connection.execute(query)})
+        return found
+
+    def _add_versions(
+        self, connection: Connection, records: Sequence[PaperRecord], ids: Mapping[str, int]
+    ) -> None:
+        wanted = {
+            (ids[r.arxiv_id], v.version): v.submitted_at for r in records for v in r.versions
+        }
+        if not wanted:
+            return
+        known: set[tuple[int, int]] = set()
+        for chunk in _chunks(sorted({paper_id for paper_id, _ in wanted})):
+            query = select(paper_versions.c.paper_id, paper_versions.c.version).where(
+                paper_versions.c.paper_id.in_(chunk)
+            )
+            known.update((row.paper_id, row.version) for row in connection.execute(query))
+        rows = [
+            {"paper_id": paper_id, "version": version, "submitted_at": submitted_at}
+            for (paper_id, version), submitted_at in wanted.items()
+            if (paper_id, version) not in known
+        ]
+        if rows:
+            connection.execute(paper_versions.insert(), rows)
+
+    def _upsert_submitters(
+        self, connection: Connection, records: Sequence[EntryRecord]
+    ) -> dict[str, int]:
+        people = {r.submitter.username: r.submitter for r in records if r.submitter is not None}
+        if not people:
+            return {}
+        query = select(submitters).where(submitters.c.username.in_(sorted(people)))
+        known = {row.username: row for row in connection.execute(query)}
+        for username, person in people.items():
+            values = {"fullname": person.fullname, "avatar_url": person.avatar_url}
+            row = known.get(username)
+            if row is None:
+                connection.execute(submitters.insert().values(username=username, **values))
+            elif (row.fullname, row.avatar_url) != (person.fullname, person.avatar_url):
+                connection.execute(
+                    submitters.update().where(submitters.c.id == row.id).values(**values)
+                )
+        rows = connection.execute(query)
+        return {row.username: row.id for row in rows}
+
+    def _upsert_entry_rows(
+        self,
+        connection: Connection,
+        records: Sequence[EntryRecord],
+        paper_ids: Mapping[str, int],
+        submitter_ids: Mapping[str, int],
+    ) -> list[Outcome]:
+        keys = sorted({(r.listed_on, paper_ids[r.paper.arxiv_id]) for r in records})
+        known: dict[tuple[date, int], dict[str, Any]] = {}
+        for chunk in _chunks(keys):
+            query = select(daily_entries).where(
+                tuple_(daily_entries.c.listed_on, daily_entries.c.paper_id).in_(chunk)
+            )
+            rows = connection.execute(query)
+            known.update({(row.listed_on, row.paper_id): dict(row._mapping) for row in rows})
+        outcomes: list[Outcome] = []
+        now = datetime.now(UTC)
+        for record in records:
+            key = (record.listed_on, paper_ids[record.paper.arxiv_id])
+            submitter = record.submitter
+            values = {
+                "submitter_id": submitter_ids.get(submitter.username) if submitter else None,
+                "submitted_at": record.submitted_at,
+                "upvote_count": record.upvote_count,
+                "comment_count": record.comment_count,
+            }
+            current = known.get(key)
+            if current is None:
+                insert = daily_entries.insert().values(
+                    listed_on=key[0], paper_id=key[1], created_at=now, **values
+                )
+                entry_id = connection.execute(insert).inserted_primary_key[0]
+                outcomes.append(Outcome.NEW)
+            elif all(current[k] == v for k, v in values.items()):
+                outcomes.append(Outcome.UNCHANGED)
+                continue
+            else:
+                entry_id = current["id"]
+                update = daily_entries.update().where(daily_entries.c.id == entry_id)
+                connection.execute(update.values(**values))
+                outcomes.append(Outcome.UPDATED)
+            known[key] = {"id": entry_id, **values}
+        return outcomes
+
+    def _save_cursor(self, connection: Connection, cursor: Cursor) -> None:
+        values = {"source": cursor.source, "value": cursor.value, "updated_at": datetime.now(UTC)}
+        insert = (
+            postgresql.insert(ingest_cursors)
+            if connection.dialect.name == "postgresql"
+            else sqlite.insert(ingest_cursors)
+        )
+        connection.execute(
+            insert.values(**values).on_conflict_do_update(
+                index_elements=["source"], set_={"value": values["value"], "updated_at": values["updated_at"]}
+            )
+        )
+
+    # ---- reads
+
+    def paper(self, arxiv_id: str) -> Paper | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(select(papers).where(papers.c.arxiv_id == arxiv_id)).first()
+            if row is None:
+                return None
+            query = (
+                select(paper_versions.c.version, paper_versions.c.submitted_at)
+                .where(paper_versions.c.paper_id == row.id)
+                .order_by(paper_versions.c.version)
+            )
+            versions = tuple(PaperVersion(v.version, v.submitted_at) for v in connection.execute(query))
+        return _paper(row, versions)
+
+    def entries_between(
+        self,
+        first: date,
+        last: date,
+        *,
+        sort: ListSort = ListSort.UPVOTES,
+        limit: int = 50,
+        offset: int = 0,
+        submitter: str | None = None,
+    ) -> list[DailyEntry]:
+        query = _entries_query().where(daily_entries.c.listed_on.between(first, last))
+        if submitter is not None:
+            query = query.where(submitters.c.username == submitter)
+        if sort is ListSort.NEWEST:
+            order = [daily_entries.c.submitted_at.desc(), papers.c.published_at.desc()]
+        else:
+            order = [daily_entries.c.upvote_count.desc(), daily_entries.c.submitted_at.desc()]
+        query = query.order_by(*order, papers.c.arxiv_id.desc()).limit(limit).offset(offset)
+        with self.engine.connect() as connection:
+            return [_entry(row) for row in connection.execute(query)]
+
+    def count_entries_between(self, first: date, last: date, *, submitter: str | None = None) -> int:
+        query = select(func.count()).select_from(daily_entries).where(
+            daily_entries.c.listed_on.between(first, last)
+        )
+        if submitter is not None:
+            query = query.join(submitters, submitters.c.id == daily_entries.c.submitter_id).where(
+                submitters.c.username == submitter
+            )
+        with self.engine.connect() as connection:
+            return int(connection.execute(query).scalar_one())
+
+    def entries_for_paper(self, arxiv_id: str) -> list[DailyEntry]:
+        query = _entries_query().where(papers.c.arxiv_id == arxiv_id).order_by(daily_entries.c.listed_on)
+        with self.engine.connect() as connection:
+            return [_entry(row) for row in connection.execute(query)]
+
+    def list_day_before(self, day: date) -> date | None:
+        return self._scalar(select(func.max(daily_entries.c.listed_on)).where(daily_entries.c.listed_on < day))
+
+    def list_day_after(self, day: date) -> date | None:
+        return self._scalar(select(func.min(daily_entries.c.listed_on)).where(daily_entries.c.listed_on > day))
+
+    def latest_list_day(self, on_or_before: date | None = None) -> date | None:
+        query = select(func.max(daily_entries.c.listed_on))
+        if on_or_before is not None:
+            query = query.where(daily_entries.c.listed_on <= on_or_before)
+        return self._scalar(query)
+
+    def papers_published_between(
+        self, start: datetime, end: datetime, *, limit: int, offset: int = 0
+    ) -> list[Paper]:
+        query = (
+            select(papers)
+            .where(and_(papers.c.published_at >= start, papers.c.published_at < end))
+            .order_by(papers.c.published_at.desc(), papers.c.arxiv_id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        with self.engine.connect() as connection:
+            return [_paper(row, ()) for row in connection.execute(query)]
+
+    def cursor(self, source: str) -> str | None:
+        value = self._scalar(select(ingest_cursors.c.value).where(ingest_cursors.c.source == source))
+        return None if value is None else str(value)
+
+    def counts(self) -> dict[str, int]:
+        tables = {"papers": papers, "daily_entries": daily_entries, "submitters": submitters}
+        with self.engine.connect() as connection:
+            return {
+                name: int(connection.execute(select(func.count()).select_from(t)).scalar_one())
+                for name, t in tables.items()
+            }
+
+    def _scalar(self, query: Any) -> Any:
+        with self.engine.connect() as connection:
+            value = connection.execute(query).scalar()
+        if isinstance(value, str) and len(value) == 10 and value[4] == "-":
+            return date.fromisoformat(value)
+        return value
+
+
+def _combine(paper: Outcome, entry: Outcome) -> Outcome:
+    if Outcome.NEW in (paper, entry):
+        return Outcome.NEW if entry is Outcome.NEW else Outcome.UPDATED
+    if Outcome.UPDATED in (paper, entry):
+        return Outcome.UPDATED
+    return Outcome.UNCHANGED
+
+
+def _chunks(items: Sequence[Any], size: int = _BATCH) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _entries_query() -> Any:
+    return (
+        select(
+            papers,
+            daily_entries.c.listed_on,
+            daily_entries.c.submitted_at.label("entry_submitted_at"),
+            daily_entries.c.upvote_count,
+            daily_entries.c.comment_count,
+            submitters.c.username.label("submitter_username"),
+            submitters.c.fullname.label("submitter_fullname"),
+            submitters.c.avatar_url.label("submitter_avatar_url"),
+        )
+        .select_from(daily_entries)
+        .join(papers, papers.c.id == daily_entries.c.paper_id)
+        .outerjoin(submitters, submitters.c.id == daily_entries.c.submitter_id)
+    )
+
+
+def _paper(row: Any, versions: tuple[PaperVersion, ...]) -> Paper:
+    return Paper(
+        arxiv_id=row.arxiv_id,
+        version=row.version,
+        title=row.title,
+        abstract=row.abstract,
+        authors=tuple(row.authors),
+        categories=tuple(row.categories),
+        primary_category=row.primary_category,
+        comments=row.comments,
+        doi=row.doi,
+        journal_ref=row.journal_ref,
+        license=row.license,
+        published_at=row.published_at,
+        updated_at=row.updated_at,
+        code_url=row.code_url,
+        code_stars=row.code_stars,
+        project_url=row.project_url,
+        ai_summary=row.ai_summary,
+        ai_keywords=tuple(row.ai_keywords),
+        withdrawn=bool(row.withdrawn),
+        versions=versions,
+    )
+
+
+def _entry(row: Any) -> DailyEntry:
+    submitter = (
+        Submitter(row.submitter_username, row.submitter_fullname, row.submitter_avatar_url)
+        if row.submitter_username
+        else None
+    )
+    return DailyEntry(
+        paper=_paper(row, ()),
+        listed_on=row.listed_on,
+        submitter=submitter,
+        submitted_at=row.entry_submitted_at,
+        upvote_count=row.upvote_count,
+        comment_count=row.comment_count,
+    )
+
+
+__all__ = ["SqlPaperStore", "schema"]
