@@ -1,0 +1,1 @@
+"""The web face: HTML pages, the JSON API and feeds, all thin over the services."""

@@ -1,0 +1,5 @@
+"""The JSON API under /api/ (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
