@@ -1,4 +1,4 @@
-"""Settings: one frozen value read once at an entry point from `PAPERBOY_*` variables and a TOML file.
+"""Settings: one frozen value, read once at an entry point from `PAPERBOY_*` and a TOML file.
 
 Precedence, lowest first: the defaults below, the TOML file (`PAPERBOY_CONFIG` or `--config`),
 then `PAPERBOY_<FIELD>` environment variables. Every value is checked at start-up and a bad
@@ -62,7 +62,9 @@ class Settings:
     arxiv_request_interval: float = field(
         default=3.0, metadata={"doc": "seconds between requests to arXiv (their terms ask 3)"}
     )
-    http_timeout: float = field(default=30.0, metadata={"doc": "seconds before a request times out"})
+    http_timeout: float = field(
+        default=30.0, metadata={"doc": "seconds before a request times out"}
+    )
     http_retries: int = field(default=4, metadata={"doc": "retries on 5xx and timeouts"})
     run_jobs: bool = field(
         default=True, metadata={"doc": "run the embedded job runner inside `paperboy serve`"}
@@ -88,7 +90,9 @@ def load_settings(
     """Settings from a TOML file, the environment and explicit overrides (in that order)."""
     env = os.environ if environ is None else environ
     values: dict[str, Any] = {}
-    path = config_file or (Path(env[f"{ENV_PREFIX}CONFIG"]) if f"{ENV_PREFIX}CONFIG" in env else None)
+    path = config_file or (
+        Path(env[f"{ENV_PREFIX}CONFIG"]) if f"{ENV_PREFIX}CONFIG" in env else None
+    )
     if path is not None:
         values.update(_read_toml(path))
     known = {f.name: f for f in fields(Settings)}

@@ -59,7 +59,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def postgres_cluster() -> Iterator[PostgresCluster]:
     try:
         cluster = PostgresCluster()
-    except Exception as error:  # noqa: BLE001 (any failure to start means no PostgreSQL here)
+    except Exception as error:  # any failure to start means no PostgreSQL here
         need(False, f"embedded PostgreSQL did not start: {error}")
         raise
     yield cluster

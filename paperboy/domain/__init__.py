@@ -1,1 +1,1 @@
-"""Pure domain: models, identifiers, calendar and ranking rules. Imports only the standard library."""
+"""Pure domain: models, ids, calendar and ranking rules. Imports only the standard library."""

@@ -29,7 +29,7 @@ class ArxivRef:
 
 
 def parse_arxiv_id(text: str) -> ArxivRef:
-    """The arXiv id in `text`: `2401.01234`, `2401.01234v2`, `arXiv:…`, abs/pdf URLs, `hep-th/9901001`."""
+    """The arXiv id in `text`: `2401.01234v2`, `arXiv:…`, abs/pdf URLs, `hep-th/9901001`."""
     cleaned = text.strip()
     cleaned = _URL_PREFIX.sub("", cleaned)
     cleaned = re.sub(r"^arxiv:", "", cleaned, flags=re.IGNORECASE)

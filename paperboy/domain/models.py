@@ -22,6 +22,8 @@ class PaperRecord:
 
     `version` is None when the source does not say (the daily-papers JSON); such a record never
     replaces the arXiv-owned fields of a stored paper, it only fills the ones still empty.
+    `observed_on` is the day a list source saw the enrichment fields (code, AI summary); an
+    older observation never replaces a newer one.
     """
 
     arxiv_id: str
@@ -44,6 +46,7 @@ class PaperRecord:
     ai_keywords: tuple[str, ...] = ()
     withdrawn: bool | None = None
     versions: tuple[PaperVersion, ...] = ()
+    observed_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,4 +175,3 @@ class ImportReport:
             "unchanged": self.unchanged,
             "rejected": self.rejected,
         }
-

@@ -79,7 +79,7 @@ def daily_page(
 
 
 def _neighbour(store: PaperStore, period: Period, direction: int) -> Period | None:
-    """The nearest period of the same kind, before or after, that has papers (empty ones skipped)."""
+    """The nearest period of the same kind, before or after, that has papers."""
     if direction < 0:
         day = store.list_day_before(period.first)
     else:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 _AND = re.compile(r",?\s+and\s+|\s*,\s*|\s*;\s*")
-_WITHDRAWN = re.compile(r"\b(this (paper|article|submission) (has been|is) withdrawn|withdrawn by)", re.I)
+_WITHDRAWN = re.compile(
+    r"\b(this (paper|article|submission) (has been|is) withdrawn|withdrawn by)", re.I
+)
 
 
 def squash(text: str) -> str:

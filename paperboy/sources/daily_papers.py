@@ -9,6 +9,7 @@ objects (and one wraps them in `{status, date, count, data}`): those are parsed 
 from __future__ import annotations
 
 import ast
+import gzip
 import json
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -33,7 +34,7 @@ class DailyPapersFiles:
         self.name = "daily-papers:" + ",".join(str(p) for p in paths)
 
     def total(self) -> int | None:
-        return len(self.files)
+        return None  # counted in papers, and a file's count is known only once it is parsed
 
     def records(self, resume_from: str | None) -> Iterator[tuple[ParsedItem, str | None]]:
         for path in self.files:
@@ -76,7 +77,9 @@ def parse_daily_items(data: Any, listed_on: date, source: str) -> Iterator[Parse
     if isinstance(data, dict) and isinstance(data.get("data"), list):
         data = data["data"]
     if not isinstance(data, list):
-        yield Rejection(source, "top level", f"expected a list of papers, got {type(data).__name__}")
+        yield Rejection(
+            source, "top level", f"expected a list of papers, got {type(data).__name__}"
+        )
         return
     for index, raw in enumerate(data):
         yield _entry_or_rejection(raw, listed_on, source, index)
@@ -129,6 +132,7 @@ def parse_entry(item: dict[str, Any], listed_on: date) -> EntryRecord:
             project_url=_url(paper.get("projectPage")),
             ai_summary=paper.get("ai_summary") or None,
             ai_keywords=tuple(str(k) for k in paper.get("ai_keywords") or ()),
+            observed_on=listed_on,
         ),
         listed_on=listed_on,
         submitter=_submitter(person),
@@ -149,8 +153,10 @@ def _authors(raw: Any) -> Iterator[str]:
         raise TypeError("'authors' is not a list")
     for author in raw:
         name = author.get("name") if isinstance(author, dict) else author
-        if isinstance(name, str) and name.strip() and not (
-            isinstance(author, dict) and author.get("hidden")
+        if (
+            isinstance(name, str)
+            and name.strip()
+            and not (isinstance(author, dict) and author.get("hidden"))
         ):
             yield " ".join(name.split())
 
@@ -164,7 +170,9 @@ def _submitter(raw: Any) -> Submitter | None:
     avatar = raw.get("avatarUrl")
     if isinstance(avatar, str) and avatar.startswith("/"):
         avatar = "https://huggingface.co" + avatar
-    return Submitter(username=username, fullname=raw.get("fullname") or None, avatar_url=_url(avatar))
+    return Submitter(
+        username=username, fullname=raw.get("fullname") or None, avatar_url=_url(avatar)
+    )
 
 
 def _time(value: Any) -> Any:
@@ -195,7 +203,9 @@ def _describe(error: Exception) -> str:
 class DailyPapersUrl:
     """One day fetched from a `/api/daily_papers` endpoint (`?date=YYYY-MM-DD`)."""
 
-    def __init__(self, fetch_json: Callable[[str, dict[str, str]], Any], url: str, day: date) -> None:
+    def __init__(
+        self, fetch_json: Callable[[str, dict[str, str]], Any], url: str, day: date
+    ) -> None:
         self.fetch_json = fetch_json
         self.url = url
         self.day = day
@@ -208,3 +218,23 @@ class DailyPapersUrl:
         data = self.fetch_json(self.url, {"date": self.day.isoformat()})
         for item in parse_daily_items(data, self.day, f"daily-papers {self.url}"):
             yield item, None
+
+
+class DailyPapersBundle:
+    """Many days in one gzipped JSON object `{"YYYY-MM-DD": [items]}` (the bundled sample)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.name = f"daily-papers-bundle:{path.name}"
+
+    def total(self) -> int | None:
+        return None
+
+    def records(self, resume_from: str | None) -> Iterator[tuple[ParsedItem, str | None]]:
+        days = json.loads(gzip.decompress(self.path.read_bytes()))
+        for day_text in sorted(days):
+            if resume_from is not None and day_text <= resume_from:
+                continue
+            items = list(parse_daily_items(days[day_text], date.fromisoformat(day_text), self.name))
+            for index, item in enumerate(items):
+                yield item, day_text if index == len(items) - 1 else None

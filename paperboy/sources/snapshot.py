@@ -60,7 +60,9 @@ class JsonLinesPapers:
             ref = f"line {number} ({raw.get('id', '?')})"
             return parse_paper_line(raw)
         except (ValueError, TypeError, KeyError, InvalidArxivId) as error:
-            reason = f"missing field {error.args[0]!r}" if isinstance(error, KeyError) else str(error)
+            reason = (
+                f"missing field {error.args[0]!r}" if isinstance(error, KeyError) else str(error)
+            )
             return Rejection(self.name, ref, reason)
 
 
@@ -71,7 +73,7 @@ def _open(path: Path) -> IO[str]:
 
 
 def parse_paper_line(raw: dict[str, Any]) -> PaperRecord:
-    """One record in either shape: the snapshot (`versions`, `authors_parsed`) or the listing dump."""
+    """One record in either shape: the snapshot (`versions`, `authors_parsed`) or a listing."""
     if "versions" in raw or "update_date" in raw:
         return _snapshot_record(raw)
     return _listing_record(raw)
@@ -108,7 +110,9 @@ def _snapshot_record(raw: dict[str, Any]) -> PaperRecord:
 def _snapshot_authors(raw: dict[str, Any]) -> list[str]:
     parsed = raw.get("authors_parsed")
     if isinstance(parsed, list) and parsed:
-        return [squash(" ".join(p for p in (first, last, *rest) if p)) for last, first, *rest in parsed]
+        return [
+            squash(" ".join(p for p in (first, last, *rest) if p)) for last, first, *rest in parsed
+        ]
     return split_authors(str(raw.get("authors") or ""))
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Engine, or_, select
 
 from paperboy.services.ports import Job
+from paperboy.storage.engine import write_transaction
 from paperboy.storage.schema import jobs
 
 LEASE = timedelta(minutes=30)
@@ -27,19 +28,18 @@ class SqlJobQueue:
 
     def enqueue(self, task: str, payload: dict[str, Any]) -> int:
         now = datetime.now(UTC)
-        with self.engine.connect().execution_options(sqlite_begin="IMMEDIATE") as connection:
-            with connection.begin():
-                result = connection.execute(
-                    jobs.insert().values(
-                        task=task,
-                        payload=payload,
-                        status="queued",
-                        attempts=0,
-                        run_after=now,
-                        created_at=now,
-                    )
+        with write_transaction(self.engine) as connection:
+            result = connection.execute(
+                jobs.insert().values(
+                    task=task,
+                    payload=payload,
+                    status="queued",
+                    attempts=0,
+                    run_after=now,
+                    created_at=now,
                 )
-        return int(result.inserted_primary_key[0])
+            )
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
 
     def claim(self, worker: str, now: datetime) -> Job | None:
         """Take the oldest runnable job, or None; at most one worker gets each job."""
@@ -47,20 +47,21 @@ class SqlJobQueue:
             (jobs.c.status == "queued") & (jobs.c.run_after <= now),
             (jobs.c.status == "running") & (jobs.c.locked_at < now - LEASE),
         )
-        with self.engine.connect().execution_options(sqlite_begin="IMMEDIATE") as connection:
-            with connection.begin():
-                row = connection.execute(
-                    select(jobs).where(runnable).order_by(jobs.c.run_after, jobs.c.id).limit(1)
-                ).first()
-                if row is None:
-                    return None
-                claimed = connection.execute(
-                    jobs.update()
-                    .where(jobs.c.id == row.id, jobs.c.attempts == row.attempts)
-                    .values(status="running", locked_by=worker, locked_at=now, attempts=row.attempts + 1)
+        with write_transaction(self.engine) as connection:
+            row = connection.execute(
+                select(jobs).where(runnable).order_by(jobs.c.run_after, jobs.c.id).limit(1)
+            ).first()
+            if row is None:
+                return None
+            claimed = connection.execute(
+                jobs.update()
+                .where(jobs.c.id == row.id, jobs.c.attempts == row.attempts)
+                .values(
+                    status="running", locked_by=worker, locked_at=now, attempts=row.attempts + 1
                 )
-                if claimed.rowcount != 1:
-                    return None
+            )
+            if claimed.rowcount != 1:
+                return None
         return _job(row, status="running", attempts=row.attempts + 1)
 
     def finish(self, job_id: int, result: dict[str, Any], now: datetime) -> None:
@@ -84,9 +85,8 @@ class SqlJobQueue:
         return None if row is None else _job(row)
 
     def _set(self, job_id: int, **values: Any) -> None:
-        with self.engine.connect().execution_options(sqlite_begin="IMMEDIATE") as connection:
-            with connection.begin():
-                connection.execute(jobs.update().where(jobs.c.id == job_id).values(**values))
+        with write_transaction(self.engine) as connection:
+            connection.execute(jobs.update().where(jobs.c.id == job_id).values(**values))
 
 
 def _job(row: Any, **changes: Any) -> Job:

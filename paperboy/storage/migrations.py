@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, Engine, inspect, select
 
 from paperboy.storage import schema
+from paperboy.storage.engine import write_transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +35,9 @@ def _initial(connection: Connection) -> None:
     schema.metadata.create_all(connection, tables=tables)
 
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "papers, daily entries, cursors, jobs", _initial),)
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "papers, daily entries, cursors, jobs", _initial),
+)
 
 
 def applied_versions(engine: Engine) -> set[int]:
@@ -54,14 +57,13 @@ def upgrade(engine: Engine) -> list[Migration]:
     for migration in MIGRATIONS:
         if migration.version in done:
             continue
-        with engine.connect().execution_options(sqlite_begin="IMMEDIATE") as connection:
-            with connection.begin():
-                migration.apply(connection)
-                connection.execute(
-                    schema.schema_migrations.insert().values(
-                        version=migration.version, name=migration.name, applied_at=datetime.now(UTC)
-                    )
+        with write_transaction(engine) as connection:
+            migration.apply(connection)
+            connection.execute(
+                schema.schema_migrations.insert().values(
+                    version=migration.version, name=migration.name, applied_at=datetime.now(UTC)
                 )
+            )
         applied.append(migration)
     return applied
 

@@ -81,6 +81,7 @@ papers = Table(
     Column("ai_summary", Text),
     Column("ai_keywords", JSON, nullable=False),
     Column("withdrawn", Boolean, nullable=False, default=False),
+    Column("enriched_on", Date),
     Column("created_at", UtcDateTime, nullable=False),
     Column("modified_at", UtcDateTime, nullable=False),
     Index("ix_papers_published_at", "published_at"),

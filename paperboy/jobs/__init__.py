@@ -1,0 +1,1 @@
+"""Background work: task functions, and the runners that execute them."""
