@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,3 +176,18 @@ class ImportReport:
             "unchanged": self.unchanged,
             "rejected": self.rejected,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A unit of background work: a task name and its JSON payload."""
+
+    id: int
+    task: str
+    payload: dict[str, Any]
+    status: str
+    attempts: int
+    created_at: datetime
+    finished_at: datetime | None = None
+    result: dict[str, Any] | None = None
+    error: str | None = None

@@ -17,6 +17,9 @@ from paperboy.domain.models import (
     Rejection,
 )
 
+# re-exported: the queue protocol speaks it, and storage may not import services
+from paperboy.domain.models import Job as Job
+
 
 @dataclass(frozen=True, slots=True)
 class Cursor:
@@ -71,21 +74,6 @@ class PaperStore(Protocol):
     def save_cursor(self, cursor: Cursor) -> None: ...
 
     def counts(self) -> dict[str, int]: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Job:
-    """A unit of background work: a task name and its JSON payload."""
-
-    id: int
-    task: str
-    payload: dict[str, Any]
-    status: str
-    attempts: int
-    created_at: datetime
-    finished_at: datetime | None = None
-    result: dict[str, Any] | None = None
-    error: str | None = None
 
 
 class JobQueue(Protocol):

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine, or_, select
 
-from paperboy.services.ports import Job
+from paperboy.domain.models import Job
 from paperboy.storage.engine import write_transaction
 from paperboy.storage.schema import jobs
 
