@@ -33,12 +33,18 @@ def cli(ctx: click.Context, config_file: Path | None, database_url: str | None) 
     ctx.obj = CliContext(settings)
 
 
-def main() -> None:
-    """Entry point of the `paperboy` script."""
+def _register() -> None:
     from paperboy.cli import db, ingest, jobs, papers, sample, serve, settings
 
     for module in (db, ingest, jobs, papers, sample, serve, settings):
         cli.add_command(module.command)
+
+
+_register()
+
+
+def main() -> None:
+    """Entry point of the `paperboy` script."""
     try:
         cli.main(prog_name="paperboy")
     except KeyboardInterrupt:

@@ -28,8 +28,8 @@ def command() -> None:
 
 @command.command(
     "daily-papers",
-    epilog="Examples:\n\n    paperboy ingest daily-papers data/hf-daily-papers/latest/\n\n"
-    "    paperboy ingest daily-papers --date 2026-08-21 --url https://hf.co/api/daily_papers",
+    epilog="Examples:\n\n\b\n    paperboy ingest daily-papers --date 2026-08-21 --url https://hf.co/api/daily_papers\n\n"
+    "    paperboy ingest daily-papers data/hf-daily-papers/latest/",
 )
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--url", help="A /api/daily_papers endpoint (default: PAPERBOY_DAILY_PAPERS_URL).")

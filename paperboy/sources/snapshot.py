@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -110,9 +111,9 @@ def _snapshot_record(raw: dict[str, Any]) -> PaperRecord:
 def _snapshot_authors(raw: dict[str, Any]) -> list[str]:
     parsed = raw.get("authors_parsed")
     if isinstance(parsed, list) and parsed:
-        return [
-            squash(" ".join(p for p in (first, last, *rest) if p)) for last, first, *rest in parsed
-        ]
+        # authors_parsed splits hyphenated initials ("C. -P."); join them back.
+        names = (" ".join(p for p in (first, last, *rest) if p) for last, first, *rest in parsed)
+        return [re.sub(r"\s+-", "-", squash(name)) for name in names]
     return split_authors(str(raw.get("authors") or ""))
 
 

@@ -7,6 +7,7 @@ every task must be idempotent.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,11 +24,12 @@ MAX_ATTEMPTS = 5
 class SqlJobQueue:
     """`JobQueue` on the `jobs` table (SQLite or PostgreSQL)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, clock: Callable[[], datetime] | None = None) -> None:
         self.engine = engine
+        self.clock = clock or (lambda: datetime.now(UTC))
 
     def enqueue(self, task: str, payload: dict[str, Any]) -> int:
-        now = datetime.now(UTC)
+        now = self.clock()
         with write_transaction(self.engine) as connection:
             result = connection.execute(
                 jobs.insert().values(
