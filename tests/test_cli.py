@@ -107,3 +107,10 @@ def test_cli_bad_setting_names_the_variable(variable: str, value: str) -> None:
     result = CliRunner().invoke(cli, ["db", "status"], env={variable: value})
     assert result.exit_code == 2
     assert variable in result.output
+
+
+def test_cli_reference_in_docs_is_current() -> None:
+    from paperboy.cli.reference import cli_reference
+
+    documented = (Path(__file__).parent.parent / "docs" / "cli.md").read_text()
+    assert documented == cli_reference(cli), "run: python -m paperboy.cli.reference > docs/cli.md"
