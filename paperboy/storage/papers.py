@@ -253,10 +253,12 @@ class SqlPaperStore:
         query = _entries_query().where(daily_entries.c.listed_on.between(first, last))
         if submitter is not None:
             query = query.where(submitters.c.username == submitter)
+        # NULLS LAST on both engines (PostgreSQL would put unknown times first on DESC).
+        submitted = daily_entries.c.submitted_at.desc().nulls_last()
         if sort is ListSort.NEWEST:
-            order = [daily_entries.c.submitted_at.desc(), papers.c.published_at.desc()]
+            order = [submitted, papers.c.published_at.desc().nulls_last()]
         else:
-            order = [daily_entries.c.upvote_count.desc(), daily_entries.c.submitted_at.desc()]
+            order = [daily_entries.c.upvote_count.desc(), submitted]
         query = query.order_by(*order, papers.c.arxiv_id.desc()).limit(limit).offset(offset)
         with self.engine.connect() as connection:
             return [_entry(row) for row in connection.execute(query)]
