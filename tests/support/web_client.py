@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from paperboy.app import Clock, Deps, build_deps
 from paperboy.config import load_settings
 from paperboy.services.ingest import ingest
+from paperboy.web.app import create_app
 
 DAILY = Path(__file__).parent.parent / "data" / "daily-papers"
 DAYS = ("2026-07-30", "2026-08-20", "2026-08-21")
@@ -42,22 +43,5 @@ def loaded_deps(database_url: str, *, clock: Clock = lambda: SUNDAY) -> Deps:
 @contextmanager
 def client_for(deps: Deps) -> Iterator[TestClient]:
     """A client of the real app (its own error handling) serving `deps`."""
-    with TestClient(_app(deps)) as client:
+    with TestClient(create_app(deps)) as client:
         yield client
-
-
-def _app(deps: Deps) -> Any:
-    # TEMPORARY until paperboy.web.app lands: the bare routers.
-    try:
-        from paperboy.web.app import create_app
-    except ImportError:
-        from fastapi import FastAPI
-
-        from paperboy.web import api, feeds
-
-        app = FastAPI()
-        app.include_router(api.router)
-        app.include_router(feeds.router)
-        app.state.deps = deps
-        return app
-    return create_app(deps)
