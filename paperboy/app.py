@@ -12,7 +12,10 @@ import httpx
 
 from paperboy.config import Settings
 from paperboy.services.ports import JobQueue, PaperStore
+from paperboy.sources.arxiv_api import ArxivApiSource
 from paperboy.sources.daily_papers import DailyPapersFiles, DailyPapersUrl
+from paperboy.sources.http import PoliteClient
+from paperboy.sources.oai_pmh import OaiPmhSource
 from paperboy.sources.snapshot import JsonLinesPapers
 from paperboy.storage import migrations
 from paperboy.storage.engine import make_engine
@@ -41,6 +44,52 @@ class SourceFactory:
 
     def jsonl(self, path: Path) -> JsonLinesPapers:
         return JsonLinesPapers(path)
+
+    def arxiv_api(
+        self,
+        *,
+        category: str | None = None,
+        start: date | None = None,
+        end: date | None = None,
+        ids: Sequence[str] = (),
+        page_size: int = 100,
+    ) -> ArxivApiSource:
+        """Papers from the arXiv export API, by category and dates or by id list."""
+        return ArxivApiSource(
+            self._arxiv_client(),
+            self.settings.arxiv_api_url,
+            category=category,
+            start=start,
+            end=end,
+            ids=ids,
+            page_size=page_size,
+        )
+
+    def oai(
+        self,
+        *,
+        metadata_prefix: str = "arXivRaw",
+        from_: date | None = None,
+        until: date | None = None,
+        set_spec: str | None = None,
+    ) -> OaiPmhSource:
+        """Papers harvested from arXiv's OAI-PMH interface."""
+        return OaiPmhSource(
+            self._arxiv_client(),
+            self.settings.arxiv_oai_url,
+            metadata_prefix=metadata_prefix,
+            from_=from_,
+            until=until,
+            set_spec=set_spec,
+        )
+
+    def _arxiv_client(self) -> PoliteClient:
+        return PoliteClient(
+            interval=self.settings.arxiv_request_interval,
+            retries=self.settings.http_retries,
+            timeout=self.settings.http_timeout,
+            transport=self.transport,
+        )
 
     def _fetch_json(self, url: str, params: dict[str, str]) -> Any:
         with httpx.Client(transport=self.transport, timeout=self.settings.http_timeout) as client:
