@@ -43,7 +43,9 @@ class Settings:
     )
     site_name: str = field(default="paperboy", metadata={"doc": "name shown in pages and feeds"})
     secret_key: str = field(
-        default="change-me", metadata={"doc": "signs tokens; must be set in production"}
+        default="change-me",
+        repr=False,  # never in logs or tracebacks; `masked()` is the printable form
+        metadata={"doc": "signs tokens; must be set in production"},
     )
     production: bool = field(
         default=False, metadata={"doc": "refuse unsafe defaults (placeholder secret_key)"}
