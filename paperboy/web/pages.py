@@ -1,0 +1,130 @@
+"""The HTML pages: today's list, any day, week or month, and one paper."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import HTMLResponse
+
+from paperboy.app import Deps
+from paperboy.domain.calendar import (
+    InvalidPeriod,
+    Period,
+    day_period,
+    parse_day,
+    parse_month,
+    parse_week,
+    today_in,
+)
+from paperboy.domain.models import ListSort
+from paperboy.services.daily import daily_page, today_period
+from paperboy.services.papers import PaperNotFound, find_paper
+from paperboy.web.deps import DepsDep
+from paperboy.web.formatting import period_path
+from paperboy.web.rendering import Renderer, RendererDep
+from paperboy.web.views import daily_context, paper_context
+
+router = APIRouter(include_in_schema=False)
+
+SortQuery = Annotated[ListSort, Query(description="upvotes (default) or newest")]
+PageQuery = Annotated[int, Query(ge=0, le=100_000, description="page number, from 0")]
+# A proxy or client may squeeze `https://` in a path down to `https:/`.
+_SQUEEZED_SCHEME = re.compile(r"^(https?):/+", re.IGNORECASE)
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(
+    deps: DepsDep, pages: RendererDep, sort: SortQuery = ListSort.UPVOTES, p: PageQuery = 0
+) -> HTMLResponse:
+    """Today's list in the site's time zone, or the latest earlier day that has papers."""
+    now = deps.clock()
+    period, fallback = today_period(deps.store, deps.settings.timezone, now)
+    today = today_in(deps.settings.timezone, now) if fallback else None
+    return list_page(deps, pages, period, sort, p, base="/", today=today, fallback=fallback)
+
+
+@router.get("/date/{day}", response_class=HTMLResponse)
+def day_list(
+    day: str,
+    deps: DepsDep,
+    pages: RendererDep,
+    sort: SortQuery = ListSort.UPVOTES,
+    p: PageQuery = 0,
+) -> HTMLResponse:
+    """One day's list."""
+    period = requested_period(lambda text: day_period(parse_day(text)), day)
+    return list_page(deps, pages, period, sort, p, base=period_path(period))
+
+
+@router.get("/week/{week}", response_class=HTMLResponse)
+def week_list(
+    week: str,
+    deps: DepsDep,
+    pages: RendererDep,
+    sort: SortQuery = ListSort.UPVOTES,
+    p: PageQuery = 0,
+) -> HTMLResponse:
+    """One ISO week's list, Monday to Sunday."""
+    period = requested_period(parse_week, week)
+    return list_page(deps, pages, period, sort, p, base=period_path(period))
+
+
+@router.get("/month/{month}", response_class=HTMLResponse)
+def month_list(
+    month: str,
+    deps: DepsDep,
+    pages: RendererDep,
+    sort: SortQuery = ListSort.UPVOTES,
+    p: PageQuery = 0,
+) -> HTMLResponse:
+    """One calendar month's list."""
+    period = requested_period(parse_month, month)
+    return list_page(deps, pages, period, sort, p, base=period_path(period))
+
+
+@router.get("/papers/{arxiv_id:path}", response_class=HTMLResponse)
+def paper(arxiv_id: str, deps: DepsDep, pages: RendererDep) -> HTMLResponse:
+    """One paper, found by any common form of its id (versioned, `arXiv:`, abs/pdf URL)."""
+    try:
+        view = find_paper(deps.store, _SQUEEZED_SCHEME.sub(r"\1://", arxiv_id))
+    except PaperNotFound as error:
+        raise HTTPException(404, f"{error}.") from error
+    return pages.render("paper.html", paper_context(view))
+
+
+def requested_period(parse: Callable[[str], Period], text: str) -> Period:
+    """The period named in the path, or a 404 page that says what is wrong with it."""
+    try:
+        return parse(text)
+    except InvalidPeriod as error:
+        raise HTTPException(404, f"No such list: {error}.") from error
+
+
+def list_page(
+    deps: Deps,
+    pages: Renderer,
+    period: Period,
+    sort: ListSort,
+    p: int,
+    *,
+    base: str,
+    today: date | None = None,
+    fallback: bool = False,
+) -> HTMLResponse:
+    """Render one page of a period's list; a page past the end is a 404."""
+    page = daily_page(
+        deps.store,
+        period,
+        sort=sort,
+        page=p,
+        page_size=deps.settings.page_size,
+        is_fallback=fallback,
+    )
+    if p >= page.page_count:
+        last = page.page_count - 1
+        raise HTTPException(404, f"This list has pages p=0 to p={last}; there is no p={p}.")
+    return pages.render("daily.html", daily_context(page, base=base, today=today))

@@ -1,0 +1,86 @@
+"""The page renderer: Jinja2 templates compiled once per app, autoescaped, with our filters.
+
+Static files are linked with a content hash (`/static/style.css?v=…`), so browsers may cache
+them for a year and still see a new version the moment it ships.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any
+
+import jinja2
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse
+
+from paperboy.web import formatting
+
+TEMPLATES = Path(__file__).parent / "templates"
+STATIC = Path(__file__).parent / "static"
+_FILTERS = {
+    "http_url": formatting.http_url,
+    "short_authors": formatting.short_authors,
+    "compact": formatting.compact_count,
+    "plural": formatting.plural,
+    "day": formatting.day_label,
+    "teaser": formatting.teaser,
+    "flatten": formatting.flatten,
+    "doi_url": formatting.doi_url,
+    "paper_path": formatting.paper_path,
+    "period_path": formatting.period_path,
+    "period_name": formatting.period_name,
+}
+
+
+class Renderer:
+    """Renders templates to HTML responses; built once by `create_app`."""
+
+    def __init__(self, site_name: str) -> None:
+        self.site_name = site_name
+        self.assets = asset_versions(STATIC)
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(TEMPLATES),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            auto_reload=False,
+        )
+        self.env.filters.update(_FILTERS)
+        self.env.globals.update(site_name=site_name, asset=self.asset)
+        for name in self.env.list_templates(extensions=["html"]):
+            self.env.get_template(name)  # compile every template now, not on a first request
+
+    def asset(self, path: str) -> str:
+        """The URL of a static file, versioned by its content."""
+        version = self.assets.get(path)
+        return f"/static/{path}?v={version}" if version else f"/static/{path}"
+
+    def render(self, name: str, context: Mapping[str, Any], status_code: int = 200) -> HTMLResponse:
+        html = self.env.get_template(name).render(context)
+        return HTMLResponse(html, status_code=status_code)
+
+    def error_page(self, status_code: int, title: str, message: str) -> HTMLResponse:
+        context = {"status_code": status_code, "title": title, "message": message}
+        return self.render("error.html", context, status_code)
+
+
+def asset_versions(root: Path) -> dict[str, str]:
+    """A short content hash of each text asset under `root` (fonts are named by KaTeX)."""
+    versions = {}
+    for path in root.rglob("*"):
+        if path.suffix in {".css", ".js"}:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+            versions[path.relative_to(root).as_posix()] = digest
+    return versions
+
+
+def get_renderer(request: Request) -> Renderer:
+    """The app's `Renderer`, stored on it by `create_app`."""
+    renderer: Renderer = request.app.state.renderer
+    return renderer
+
+
+RendererDep = Annotated[Renderer, Depends(get_renderer)]
