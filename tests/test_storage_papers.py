@@ -277,6 +277,14 @@ def test_upsert_entries_outcomes(store: PaperStore) -> None:
     assert store.upsert_entries([entry("2603.00001", DAY + timedelta(days=1))]) == [Outcome.NEW]
 
 
+def test_upsert_entries_never_overwrite_arxiv_fields(store: PaperStore) -> None:
+    store.upsert_papers([record("2603.00001", version=2, title="arXiv title")])
+    store.upsert_entries([entry("2603.00001", title="Daily title", code_url="https://code")])
+    paper = store.paper("2603.00001")
+    assert paper is not None
+    assert (paper.version, paper.title, paper.code_url) == (2, "arXiv title", "https://code")
+
+
 def test_upsert_entries_for_a_known_paper_is_new(store: PaperStore) -> None:
     store.upsert_papers([record("2603.00001")])
     assert store.upsert_entries([entry("2603.00001")]) == [Outcome.NEW]
