@@ -6,7 +6,6 @@ Pages are parsed and checked with CSS selectors. "Today" comes from a clock pass
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,17 +19,12 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from paperboy.app import Deps, build_deps
 from paperboy.domain.models import EntryRecord, PaperRecord, PaperVersion, Submitter
-from paperboy.services.ingest import ingest
-from paperboy.storage.engine import make_engine
 from paperboy.web.app import create_app
-from tests.conftest import DATA, make_settings
+from tests.conftest import make_settings
+from tests.support.recorded_days import CODE_PAPER, MATH_PAPER, recorded, write_recorded_days
 
-DAILY = DATA / "daily-papers"
-DAYS = ("2024-11-29", "2024-12-02", "2024-12-03", "2025-09-04")
 # Saturday in New York: no list today, so "/" falls back to Tuesday 2024-12-03.
 SATURDAY = datetime(2024, 12, 7, 15, 0, tzinfo=UTC)
-MATH_PAPER = "2411.19477"  # its abstract has a real `$...$` formula
-CODE_PAPER = "2509.01977"  # code with 272 stars, a project page, AI summary and keywords
 
 
 @dataclass
@@ -45,11 +39,6 @@ class Site:
         assert response.status_code == status, response.text[:500]
         assert response.headers["content-type"].startswith("text/html")
         return LexborHTMLParser(response.text)
-
-
-def recorded(day: str) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = json.loads((DAILY / f"{day}.json").read_text("utf-8"))
-    return items
 
 
 def upvote_order(*days: str) -> list[str]:
@@ -83,18 +72,7 @@ def text(tree: LexborHTMLParser | LexborNode, selector: str) -> str:
 @pytest.fixture(scope="session")
 def loaded_database(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated SQLite file holding the recorded days, copied for each test."""
-    path = tmp_path_factory.mktemp("pages") / "loaded.sqlite3"
-    shutil.copy(sqlite_template, path)
-    deps = build_deps(make_settings(f"sqlite:///{path}"))
-    report = ingest(
-        deps.store, deps.sources.daily_papers_files([DAILY / f"{d}.json" for d in DAYS])
-    )
-    assert report.rejected == 0, report.rejections
-    engine = make_engine(f"sqlite:///{path}")
-    with engine.connect() as connection:
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engine.dispose()
-    return path
+    return write_recorded_days(sqlite_template, tmp_path_factory.mktemp("pages") / "days.sqlite3")
 
 
 @pytest.fixture

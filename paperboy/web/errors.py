@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from paperboy.web.headers import SECURITY_HEADERS
-from paperboy.web.rendering import get_renderer
+from paperboy.web.rendering import renderer_of
 
 CODES = {
     400: "bad_request",
@@ -49,7 +49,7 @@ def error_response(request: Request, status_code: int, message: str) -> Response
         body = {"error": {"code": code, "message": message}}
         return JSONResponse(body, status_code=status_code)
     title = HTTPStatus(status_code).phrase
-    return get_renderer(request).error_page(status_code, title, message)
+    return renderer_of(request).error_page(status_code, title, message)
 
 
 async def http_error(request: Request, error: HTTPException) -> Response:

@@ -54,12 +54,11 @@ def day_label(day: date | datetime | None) -> str:
     return f"{day:%b} {day.day}, {day.year}"
 
 
-def teaser(text: str, limit: int = 220) -> str:
-    """The start of `text`, cut at a word boundary, with an ellipsis when cut."""
-    flat = " ".join(text.split())
+def teaser(flat: str, limit: int = 220) -> str:
+    """The start of a flattened text, cut at a word boundary, with an ellipsis when cut."""
     if len(flat) <= limit:
         return flat
-    cut = flat[:limit].rsplit(" ", 1)[0]
+    cut = flat[: limit + 1].rsplit(" ", 1)[0]
     return cut.rstrip(",;:.") + "…"
 
 
@@ -70,6 +69,8 @@ def flatten(text: str) -> str:
 
 def has_math(text: str) -> bool:
     """True when `text` has a `$...$`, `\\(` or `\\[` span that KaTeX would render."""
+    if "$" not in text and "\\" not in text:  # the common case, without the regex
+        return False
     return _MATH.search(text) is not None
 
 

@@ -77,10 +77,15 @@ def asset_versions(root: Path) -> dict[str, str]:
     return versions
 
 
-def get_renderer(request: Request) -> Renderer:
+def renderer_of(request: Request) -> Renderer:
     """The app's `Renderer`, stored on it by `create_app`."""
     renderer: Renderer = request.app.state.renderer
     return renderer
+
+
+async def get_renderer(request: Request) -> Renderer:
+    # async: FastAPI would run a plain function in the thread pool, a hop per request.
+    return renderer_of(request)
 
 
 RendererDep = Annotated[Renderer, Depends(get_renderer)]
