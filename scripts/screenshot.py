@@ -3,7 +3,7 @@
 Serves the bundled sample of real papers from a temporary SQLite file with uvicorn on a free
 local port, and photographs it with Debian's Chromium through Playwright. No network.
 
-    .venv/bin/python scripts/screenshot.py                        # docs/screenshot.png, 1280 px
+    .venv/bin/python scripts/screenshot.py    # docs/screenshot.png: the latest day, 1280 px
     .venv/bin/python scripts/screenshot.py --width 390 --dark --out /tmp/phone-dark.png
     .venv/bin/python scripts/screenshot.py --path /papers/2608.19880 --out /tmp/paper.png
 """
@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -35,12 +36,13 @@ def main() -> None:
     args = parse_args()
     with tempfile.TemporaryDirectory() as folder:
         database_url = f"sqlite:///{Path(folder) / 'sample.sqlite3'}"
-        load_sample(database_url)
+        latest = load_sample(database_url)
+        path = args.path or f"/date/{latest.isoformat()}"
         port = free_port()
         server = serve(database_url, port)
         try:
             wait_until_up(f"http://127.0.0.1:{port}/static/style.css")
-            shoot(f"http://127.0.0.1:{port}{args.path}", args)
+            shoot(f"http://127.0.0.1:{port}{path}", args)
         finally:
             server.terminate()
             server.wait(timeout=10)
@@ -49,7 +51,7 @@ def main() -> None:
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--path", default="/", help="page to photograph (default /)")
+    parser.add_argument("--path", help="page to photograph (default: the latest day's list)")
     parser.add_argument("--width", type=int, default=1280, help="viewport width in CSS pixels")
     parser.add_argument("--height", type=int, default=900, help="viewport height in CSS pixels")
     parser.add_argument("--dark", action="store_true", help="prefer the dark colour scheme")
@@ -58,11 +60,15 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def load_sample(database_url: str) -> None:
+def load_sample(database_url: str) -> date:
+    """Import the bundled sample; the latest day it has a list for."""
     settings = load_settings(environ={}, database_url=database_url)
     upgrade_database(settings)
     deps = build_deps(settings)
     ingest(deps.store, deps.sources.bundled_sample())
+    latest = deps.store.latest_list_day()
+    assert latest is not None, "the bundled sample is empty"
+    return latest
 
 
 def free_port() -> int:
