@@ -11,6 +11,9 @@ from paperboy.domain.ids import ArxivRef, InvalidArxivId, is_arxiv_id, parse_arx
     ("text", "arxiv_id", "version"),
     [
         ("2401.01234", "2401.01234", None),
+        ("https://huggingface.co/papers/2608.19880", "2608.19880", None),
+        ("hf.co/papers/2608.19880v2", "2608.19880", 2),
+        ("https://www.alphaxiv.org/abs/2608.19880", "2608.19880", None),
         ("2401.01234v2", "2401.01234", 2),
         ("0704.0001", "0704.0001", None),
         ("0704.0001v1", "0704.0001", 1),
@@ -52,6 +55,9 @@ def test_parse_arxiv_id_accepts(text: str, arxiv_id: str, version: int | None) -
     "text",
     [
         "",
+        "2413.01234",
+        "2400.01234",
+        "hep-th/9913001",
         "   ",
         "hello",
         "2401",

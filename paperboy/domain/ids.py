@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_NEW = r"\d{4}\.\d{4,5}"
-_OLD = r"[a-z][a-z\-]*(?:\.[A-Za-z\-]{2})?/\d{7}"
+_NEW = r"\d{2}(?:0[1-9]|1[0-2])\.\d{4,5}"
+_OLD = r"[a-z][a-z\-]*(?:\.[A-Za-z\-]{2})?/\d{2}(?:0[1-9]|1[0-2])\d{3}"
 _ID = re.compile(rf"^(?P<id>{_NEW}|{_OLD})(?:v(?P<version>\d+))?$")
 _URL_PREFIX = re.compile(
-    r"^(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/", re.IGNORECASE
+    r"^(?:https?://)?(?:www\.|export\.)?(?:arxiv\.org/(?:abs|pdf|html)|"
+    r"(?:huggingface\.co|hf\.co)/papers|alphaxiv\.org/(?:abs|overview))/",
+    re.IGNORECASE,
 )
 
 
