@@ -7,6 +7,7 @@ Pages are parsed and checked with CSS selectors. "Today" comes from a clock pass
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -21,7 +22,13 @@ from paperboy.app import Deps, build_deps
 from paperboy.domain.models import EntryRecord, PaperRecord, PaperVersion, Submitter
 from paperboy.web.app import create_app
 from tests.conftest import make_settings
-from tests.support.recorded_days import CODE_PAPER, MATH_PAPER, recorded, write_recorded_days
+from tests.support.recorded_days import (
+    CODE_PAPER,
+    DAILY,
+    MATH_PAPER,
+    recorded,
+    write_recorded_days,
+)
 
 # Saturday in New York: no list today, so "/" falls back to Tuesday 2024-12-03.
 SATURDAY = datetime(2024, 12, 7, 15, 0, tzinfo=UTC)
@@ -497,3 +504,27 @@ def test_server_error_under_api_is_json(broken_client: TestClient) -> None:
         "error": {"code": "internal_error", "message": response.json()["error"]["message"]}
     }
     assert "database" not in response.text
+
+
+def test_app_runs_queued_jobs_while_up_when_asked(deps: Deps) -> None:
+    deps.jobs.enqueue("ingest.daily_papers_files", {"paths": [str(DAILY / "2024-11-29.json")]})
+    with TestClient(create_app(deps, run_jobs=True)) as client:
+        deadline = time.monotonic() + 30
+        while deps.jobs.recent()[0].status != "done" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        tree = LexborHTMLParser(client.get("/date/2024-11-29").text)
+    assert card_ids(tree) == upvote_order("2024-11-29")
+
+
+def test_app_runs_no_jobs_unless_asked(deps: Deps) -> None:
+    deps.jobs.enqueue("ingest.daily_papers_files", {"paths": [str(DAILY / "2024-11-29.json")]})
+    with TestClient(create_app(deps)) as client:
+        assert client.get("/date/2024-11-29").status_code == 200
+    assert deps.jobs.recent()[0].status == "queued"
+
+
+def test_empty_site_says_how_to_load_papers(deps: Deps) -> None:
+    response = TestClient(create_app(deps)).get("/")
+    tree = LexborHTMLParser(response.text)
+    assert response.status_code == 200
+    assert "paperboy sample load" in text(tree, ".empty .empty-site")

@@ -6,12 +6,16 @@ factory `uvicorn --factory` (and `paperboy serve`) runs, reading settings once.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
 
 from paperboy.app import Deps, build_deps
 from paperboy.config import load_settings
+from paperboy.jobs.runner import EmbeddedRunner
 from paperboy.web import api, feeds, pages
 from paperboy.web.errors import install_error_handlers
 from paperboy.web.headers import ResponseHeaders
@@ -24,12 +28,17 @@ API_DESCRIPTION = (
 )
 
 
-def create_app(deps: Deps) -> FastAPI:
-    """The whole site serving `deps`: HTML pages, `/api/`, `/feeds/` and `/static/`."""
+def create_app(deps: Deps, *, run_jobs: bool = False) -> FastAPI:
+    """The whole site serving `deps`: HTML pages, `/api/`, `/feeds/` and `/static/`.
+
+    With `run_jobs`, the embedded job runner works in a thread while the app is up (each
+    worker process runs one; claims are exclusive, so several never run the same job).
+    """
     app = FastAPI(
         title=f"{deps.settings.site_name} API",
         description=API_DESCRIPTION,
         version="1",
+        lifespan=job_runner(deps) if run_jobs else None,
     )
     app.state.deps = deps
     app.state.renderer = Renderer(deps.settings.site_name)
@@ -46,4 +55,20 @@ def create_app(deps: Deps) -> FastAPI:
 
 def create_app_from_env() -> FastAPI:
     """The app for `uvicorn --factory paperboy.web.app:create_app_from_env`."""
-    return create_app(build_deps(load_settings()))
+    settings = load_settings()
+    return create_app(build_deps(settings), run_jobs=settings.run_jobs)
+
+
+def job_runner(deps: Deps) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """A lifespan that runs queued jobs in a thread from start-up to shutdown."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runner = EmbeddedRunner(deps)
+        runner.start()
+        try:
+            yield
+        finally:
+            runner.stop()
+
+    return lifespan
