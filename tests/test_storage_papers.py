@@ -453,3 +453,14 @@ def test_entries_between_puts_unknown_submission_times_last(
         ]
     )
     assert ids(store.entries_between(DAY, DAY, sort=sort)) == ["2603.00001", "2603.00009"]
+
+
+def test_content_revision_moves_only_when_something_changed(store: PaperStore) -> None:
+    start = store.content_revision()
+    store.upsert_papers([record()])
+    after_insert = store.content_revision()
+    store.upsert_papers([record()])
+    assert after_insert > start
+    assert store.content_revision() == after_insert
+    store.save_cursor(Cursor("x", "1"))
+    assert store.content_revision() == after_insert

@@ -75,6 +75,8 @@ class PaperStore(Protocol):
 
     def counts(self) -> dict[str, int]: ...
 
+    def content_revision(self) -> int: ...
+
 
 class JobQueue(Protocol):
     """Where jobs wait for a worker; the embedded one lives in the main database."""

@@ -35,8 +35,14 @@ def _initial(connection: Connection) -> None:
     schema.metadata.create_all(connection, tables=tables)
 
 
+def _revisions(connection: Connection) -> None:
+    schema.metadata.create_all(connection, tables=[schema.revisions])
+    connection.execute(schema.revisions.insert().values(name="content", value=0))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "papers, daily entries, cursors, jobs", _initial),
+    Migration(2, "content revision counter for page caches", _revisions),
 )
 
 

@@ -28,6 +28,7 @@ from paperboy.storage.schema import (
     ingest_cursors,
     paper_versions,
     papers,
+    revisions,
     submitters,
 )
 
@@ -45,6 +46,11 @@ class SqlPaperStore:
     def _write(self) -> AbstractContextManager[Connection]:
         return write_transaction(self.engine)
 
+    def content_revision(self) -> int:
+        """A number that changes whenever papers or lists change (a cache key, not a count)."""
+        query = select(revisions.c.value).where(revisions.c.name == "content")
+        return int(self._scalar(query) or 0)
+
     # ---- writes
 
     def upsert_papers(
@@ -53,6 +59,7 @@ class SqlPaperStore:
         """Insert new papers, merge known ones; the batch and its cursor land as one."""
         with self._write() as connection:
             outcomes, _ = self._upsert_papers(connection, records)
+            _bump_revision_if_changed(connection, outcomes)
             if cursor is not None:
                 self._save_cursor(connection, cursor)
         return outcomes
@@ -65,6 +72,7 @@ class SqlPaperStore:
             paper_outcomes, ids = self._upsert_papers(connection, [r.paper for r in records])
             submitter_ids = self._upsert_submitters(connection, records)
             entry_outcomes = self._upsert_entry_rows(connection, records, ids, submitter_ids)
+            _bump_revision_if_changed(connection, paper_outcomes + entry_outcomes)
             if cursor is not None:
                 self._save_cursor(connection, cursor)
         return [_combine(p, e) for p, e in zip(paper_outcomes, entry_outcomes, strict=True)]
@@ -339,6 +347,14 @@ class SqlPaperStore:
     def _scalar(self, query: Any) -> Any:
         with self.engine.connect() as connection:
             return connection.execute(query).scalar()
+
+
+def _bump_revision_if_changed(connection: Connection, outcomes: Sequence[Outcome]) -> None:
+    """Move the content revision on, inside the writing transaction, when anything changed."""
+    if all(outcome is Outcome.UNCHANGED for outcome in outcomes):
+        return
+    bump = revisions.update().where(revisions.c.name == "content")
+    connection.execute(bump.values(value=revisions.c.value + 1))
 
 
 def _update_many(

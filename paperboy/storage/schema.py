@@ -130,6 +130,14 @@ ingest_cursors = Table(
     Column("updated_at", UtcDateTime, nullable=False),
 )
 
+revisions = Table(
+    "revisions",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("value", Integer, nullable=False),
+)
+"""Counters bumped by every write of a kind ("content": papers and lists), for cache keys."""
+
 jobs = Table(
     "jobs",
     metadata,

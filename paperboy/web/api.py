@@ -79,7 +79,7 @@ PAGE_HEADERS: dict[str, Any] = {
 }
 
 
-def requested_period(
+async def requested_period(
     day: DayQuery = None, week: WeekQuery = None, month: MonthQuery = None
 ) -> Period | None:
     """The period the query names (None: today's); at most one of date, week and month."""
@@ -105,7 +105,7 @@ PeriodDep = Annotated[Period | None, Depends(requested_period)]
     response_model=list[DailyItem],
     responses={200: {"headers": PAGE_HEADERS}, **ERROR_RESPONSES},
 )
-def api_daily_papers(
+async def api_daily_papers(
     request: Request,
     response: Response,
     deps: DepsDep,
@@ -138,7 +138,7 @@ def api_daily_papers(
     response_model=PaperDetail,
     responses=ERROR_RESPONSES,
 )
-def api_paper(
+async def api_paper(
     deps: DepsDep,
     arxiv_id: Annotated[
         str,

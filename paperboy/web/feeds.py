@@ -50,7 +50,7 @@ def _responses(media_type: str) -> dict[int | str, dict[str, Any]]:
     response_class=Response,
     responses=_responses(RSS_TYPE),
 )
-def daily_rss(request: Request, deps: DepsDep) -> Response:
+async def daily_rss(request: Request, deps: DepsDep) -> Response:
     """Today's list (or the latest day with papers), most upvoted first."""
     return _respond(request, _latest_feed(request, deps), rss_document, RSS_TYPE, LATEST_MAX_AGE)
 
@@ -61,7 +61,7 @@ def daily_rss(request: Request, deps: DepsDep) -> Response:
     response_class=Response,
     responses=_responses(ATOM_TYPE),
 )
-def daily_atom(request: Request, deps: DepsDep) -> Response:
+async def daily_atom(request: Request, deps: DepsDep) -> Response:
     """Today's list (or the latest day with papers), most upvoted first."""
     return _respond(request, _latest_feed(request, deps), atom_document, ATOM_TYPE, LATEST_MAX_AGE)
 
@@ -72,7 +72,7 @@ def daily_atom(request: Request, deps: DepsDep) -> Response:
     response_class=Response,
     responses=_responses(RSS_TYPE),
 )
-def day_rss(request: Request, deps: DepsDep, day: DayPath) -> Response:
+async def day_rss(request: Request, deps: DepsDep, day: DayPath) -> Response:
     """One day's list, most upvoted first; 404 for a text that is not a day."""
     return _respond(request, _day_feed(request, deps, day), rss_document, RSS_TYPE, DAY_MAX_AGE)
 
@@ -83,7 +83,7 @@ def day_rss(request: Request, deps: DepsDep, day: DayPath) -> Response:
     response_class=Response,
     responses=_responses(ATOM_TYPE),
 )
-def day_atom(request: Request, deps: DepsDep, day: DayPath) -> Response:
+async def day_atom(request: Request, deps: DepsDep, day: DayPath) -> Response:
     """One day's list, most upvoted first; 404 for a text that is not a day."""
     return _respond(request, _day_feed(request, deps, day), atom_document, ATOM_TYPE, DAY_MAX_AGE)
 
