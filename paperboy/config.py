@@ -68,12 +68,40 @@ class Settings:
         default=30.0, metadata={"doc": "seconds before a request times out"}
     )
     http_retries: int = field(default=4, metadata={"doc": "retries on 5xx and timeouts"})
+    index_dir: str = field(
+        default="",
+        metadata={
+            "doc": "folder for the search indexes (default: beside the SQLite file, "
+            "or ./paperboy-indexes with PostgreSQL)"
+        },
+    )
+    embedder: str = field(
+        default="minilm",
+        metadata={"doc": "sentence embedder: minilm (bundled, offline) or hashing (tests, demos)"},
+    )
+    search_embed_timeout: float = field(
+        default=1.0,
+        metadata={"doc": "seconds to wait for a query embedding before keyword-only results"},
+    )
+    rrf_k: float = field(
+        default=60.0, metadata={"doc": "reciprocal rank fusion constant k (higher: flatter)"}
+    )
     run_jobs: bool = field(
         default=True, metadata={"doc": "run the embedded job runner inside `paperboy serve`"}
     )
 
     def __post_init__(self) -> None:
         _check(self)
+
+    def index_path(self) -> Path:
+        """Where the search indexes live: `index_dir`, or a folder derived from the database."""
+        if self.index_dir:
+            return Path(self.index_dir)
+        if self.database_url.startswith("sqlite:///"):
+            database = self.database_url.removeprefix("sqlite:///")
+            if database and database != ":memory:":
+                return Path(database + ".indexes")
+        return Path("paperboy-indexes")
 
     def masked(self) -> dict[str, object]:
         """The settings as a dict with secrets hidden, for logs and `paperboy config`."""
@@ -171,6 +199,9 @@ def _check(settings: Settings) -> None:
         ("arxiv_request_interval", settings.arxiv_request_interval >= 0, "zero or more seconds"),
         ("http_timeout", settings.http_timeout > 0, "more than zero seconds"),
         ("http_retries", 0 <= settings.http_retries <= 20, "between 0 and 20"),
+        ("embedder", settings.embedder in {"minilm", "hashing"}, "minilm or hashing"),
+        ("search_embed_timeout", settings.search_embed_timeout > 0, "more than zero seconds"),
+        ("rrf_k", settings.rrf_k > 0, "more than zero"),
         ("base_url", settings.base_url.startswith(("http://", "https://")), "an http(s) URL"),
     ]
     for name, ok, expected in checks:

@@ -28,6 +28,10 @@ GOOD: dict[str, tuple[str, object]] = {
     "http_timeout": ("2.5", 2.5),
     "http_retries": ("0", 0),
     "run_jobs": ("false", False),
+    "index_dir": ("/var/lib/paperboy/indexes",) * 2,
+    "embedder": ("hashing",) * 2,
+    "search_embed_timeout": ("0.25", 0.25),
+    "rrf_k": ("20", 20.0),
 }
 REAL_SECRET = {"secret_key": "x" * 32}  # production refuses to start without one
 
@@ -52,6 +56,9 @@ BAD = [
     ("http_retries", "-1"),
     ("http_retries", "21"),
     ("run_jobs", "2"),
+    ("embedder", "bert"),
+    ("search_embed_timeout", "0"),
+    ("rrf_k", "-1"),
 ]
 
 
@@ -200,3 +207,9 @@ def test_every_setting_is_documented() -> None:
     docs = settings_docs()
     assert set(docs) == set(GOOD)
     assert all(text.strip() for text in docs.values())
+
+
+def test_index_path_sits_beside_the_sqlite_file() -> None:
+    settings = load_settings(environ=env(database_url="sqlite:///var/papers.sqlite3"))
+    assert str(settings.index_path()) == "var/papers.sqlite3.indexes"
+    assert str(load_settings(environ=env(index_dir="/srv/idx")).index_path()) == "/srv/idx"

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
+import numpy as np
+from numpy.typing import NDArray
+
 from paperboy.domain.models import (
     DailyEntry,
     EntryRecord,
@@ -19,6 +22,7 @@ from paperboy.domain.models import (
 
 # re-exported: the queue protocol speaks it, and storage may not import services
 from paperboy.domain.models import Job as Job
+from paperboy.domain.search import ParsedQuery, Scored, SearchFilters
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,3 +134,61 @@ class RecordSource(Protocol):
     def records(self, resume_from: str | None) -> Iterator[tuple[ParsedItem, str | None]]: ...
 
     def total(self) -> int | None: ...
+
+
+# ---- search (issue 3): embeddings, keyword and vector retrieval, and hydrating hits
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalised float32 vectors; `name` is stored with every vector."""
+
+    name: str
+    dimension: int
+
+    def embed_documents(self, texts: Sequence[str]) -> NDArray[np.float32]: ...
+
+    def embed_query(self, text: str) -> NDArray[np.float32]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class EmbeddingTask:
+    """A paper whose vector is missing or stale (its title + abstract hash changed)."""
+
+    paper_id: int
+    arxiv_id: str
+    text: str
+    content_hash: str
+
+
+class EmbeddingStore(Protocol):
+    """Vectors kept in the database, so nothing is recomputed after a restart."""
+
+    def papers_to_embed(self, model: str, after_id: int, limit: int) -> list[EmbeddingTask]: ...
+
+    def save_embeddings(
+        self, model: str, tasks: Sequence[EmbeddingTask], vectors: NDArray[np.float32]
+    ) -> None: ...
+
+    def embedding_counts(self, model: str) -> tuple[int, int]: ...
+
+    def embeddings_after(
+        self, model: str, after_id: int, limit: int
+    ) -> tuple[list[str], NDArray[np.float32], int]: ...
+
+
+class KeywordIndex(Protocol):
+    """Full-text retrieval: arXiv ids best first for a parsed query, filters applied."""
+
+    def search(self, query: ParsedQuery, filters: SearchFilters, limit: int) -> list[Scored]: ...
+
+
+class VectorIndex(Protocol):
+    """Nearest neighbours by cosine similarity: arXiv ids best first, filters applied."""
+
+    def nearest(
+        self,
+        vector: NDArray[np.float32],
+        limit: int,
+        filters: SearchFilters | None = None,
+        exclude: frozenset[str] = frozenset(),
+    ) -> list[Scored]: ...
