@@ -17,7 +17,7 @@ from paperboy.app import Deps, build_deps
 from paperboy.config import load_settings
 from paperboy.domain.calendar import today_in
 from paperboy.jobs.runner import EmbeddedRunner
-from paperboy.web import api, feeds, pages
+from paperboy.web import api, docs, feeds, pages
 from paperboy.web.cache import ResponseCache
 from paperboy.web.errors import install_error_handlers
 from paperboy.web.headers import ResponseHeaders
@@ -40,6 +40,8 @@ def create_app(deps: Deps, *, run_jobs: bool = False) -> FastAPI:
         title=f"{deps.settings.site_name} API",
         description=API_DESCRIPTION,
         version="1",
+        docs_url=None,
+        redoc_url=None,
         lifespan=job_runner(deps) if run_jobs else None,
     )
     app.state.deps = deps
@@ -47,6 +49,7 @@ def create_app(deps: Deps, *, run_jobs: bool = False) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(api.router)
     app.include_router(feeds.router)
+    app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     install_error_handlers(app)
     app.add_middleware(ResponseHeaders)

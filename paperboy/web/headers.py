@@ -1,8 +1,8 @@
 """Response headers every answer carries: security policy, and caching of static files.
 
 The Content-Security-Policy allows scripts, styles and fonts from this site only (KaTeX is
-served from the package). FastAPI's interactive API docs load Swagger UI and ReDoc from a CDN
-with an inline script, so those two pages go without the policy rather than broken.
+served from the package). The API docs page (Swagger UI, also served from the package) sets
+inline style attributes as it renders, so it goes without the policy rather than unstyled.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ BASE_HEADERS = {
     "X-Frame-Options": "DENY",
 }
 SECURITY_HEADERS = {**BASE_HEADERS, "Content-Security-Policy": CONTENT_SECURITY_POLICY}
-DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
+DOCS_PATHS = frozenset({"/docs"})
 VERSIONED_ASSET = "public, max-age=31536000, immutable"
 UNVERSIONED_ASSET = "public, max-age=3600"
 
