@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from difflib import SequenceMatcher
 from enum import StrEnum
 
 from paperboy.domain.models import Paper
@@ -18,6 +19,9 @@ from paperboy.domain.models import Paper
 MAX_QUERY_CHARS = 500
 _TOKEN = re.compile(r'(-?)"([^"]*)"|(-?)(\S+)')
 _WORD = re.compile(r"[\w][\w\-.']*", re.UNICODE)
+_TITLE_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_NEAR_TITLE_CHARS = 20
+_NEAR_TITLE_RATIO = 0.95
 
 
 class QueryTooLong(ValueError):
@@ -96,6 +100,57 @@ class SearchFilters:
     def is_empty(self) -> bool:
         return self == SearchFilters()
 
+    def admits(self, paper: Paper, listed_on: date | None) -> bool:
+        """True when `paper` (last on a daily list on `listed_on`, if ever) meets every filter.
+
+        A category matches exactly or as a group (`cs` admits `cs.CL`); an author matches when
+        each word of the filter starts a word of one author's name (`g hinton`, `Hinton`).
+        """
+        published = paper.published_at.date() if paper.published_at is not None else None
+        checks = (
+            self.published_from is None
+            or (published is not None and published >= self.published_from),
+            self.published_to is None or (published is not None and published <= self.published_to),
+            self.category is None or _in_category(paper.categories, self.category),
+            self.author is None or _by_author(paper.authors, self.author),
+            self.has_code is None or bool(paper.code_url) is self.has_code,
+            self.on_daily_list is None or (listed_on is not None) is self.on_daily_list,
+        )
+        return all(checks)
+
+
+def _in_category(categories: Sequence[str], wanted: str) -> bool:
+    wanted = wanted.lower()
+    return any(c.lower() == wanted or c.lower().startswith(wanted + ".") for c in categories)
+
+
+def _by_author(authors: Sequence[str], wanted: str) -> bool:
+    words = _words(wanted)
+    return any(
+        all(any(part.startswith(w) for part in _words(name)) for w in words) for name in authors
+    )
+
+
+def normalized_title(text: str) -> str:
+    """A title compared without case, punctuation, LaTeX markup or extra spaces."""
+    return " ".join(_TITLE_WORD.findall(text.lower()))
+
+
+def is_same_title(query: str, title: str) -> bool:
+    """True when `query` is `title`, give or take case, punctuation and one or two typos.
+
+    Near matches count only for queries of 20+ characters, so a short query never pins a
+    paper whose title merely resembles it.
+    """
+    wanted, candidate = normalized_title(query), normalized_title(title)
+    if not wanted or not candidate:
+        return False
+    if wanted == candidate:
+        return True
+    if len(wanted) < _NEAR_TITLE_CHARS or abs(len(wanted) - len(candidate)) > 4:
+        return False
+    return SequenceMatcher(None, wanted, candidate).ratio() >= _NEAR_TITLE_RATIO
+
 
 @dataclass(frozen=True, slots=True)
 class SearchRequest:
@@ -153,3 +208,5 @@ class SearchResult:
     total_count: int
     took_ms: float
     degraded: str | None = None
+    timings_ms: Mapping[str, float] = field(default_factory=dict)
+    """Where the time went: embed, keyword, vector, hydrate (for benches and `/api/search`)."""

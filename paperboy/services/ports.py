@@ -22,7 +22,7 @@ from paperboy.domain.models import (
 
 # re-exported: the queue protocol speaks it, and storage may not import services
 from paperboy.domain.models import Job as Job
-from paperboy.domain.search import ParsedQuery, Scored, SearchFilters
+from paperboy.domain.search import ParsedQuery, Scored, SearchFilters, SearchSort
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +80,10 @@ class PaperStore(Protocol):
     def counts(self) -> dict[str, int]: ...
 
     def content_revision(self) -> int: ...
+
+    def papers_by_ids(
+        self, arxiv_ids: Sequence[str]
+    ) -> dict[str, tuple[Paper, int, date | None]]: ...
 
 
 class JobQueue(Protocol):
@@ -179,7 +183,13 @@ class EmbeddingStore(Protocol):
 class KeywordIndex(Protocol):
     """Full-text retrieval: arXiv ids best first for a parsed query, filters applied."""
 
-    def search(self, query: ParsedQuery, filters: SearchFilters, limit: int) -> list[Scored]: ...
+    def search(
+        self,
+        query: ParsedQuery,
+        filters: SearchFilters,
+        limit: int,
+        sort: SearchSort = SearchSort.RELEVANCE,
+    ) -> list[Scored]: ...
 
 
 class VectorIndex(Protocol):

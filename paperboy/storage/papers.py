@@ -324,6 +324,35 @@ class SqlPaperStore:
         with self.engine.connect() as connection:
             return [_paper(row, ()) for row in connection.execute(query)]
 
+    def papers_by_ids(self, arxiv_ids: Sequence[str]) -> dict[str, tuple[Paper, int, date | None]]:
+        """Papers by bare arXiv id, each with its best upvote count and latest list day.
+
+        One query per 500 ids (search hydrates a page of hits at once); unknown ids are
+        simply absent from the answer.
+        """
+        upvotes = (
+            select(func.max(daily_entries.c.upvote_count))
+            .where(daily_entries.c.paper_id == papers.c.id)
+            .scalar_subquery()
+        )
+        listed_on = (
+            select(func.max(daily_entries.c.listed_on))
+            .where(daily_entries.c.paper_id == papers.c.id)
+            .scalar_subquery()
+        )
+        found: dict[str, tuple[Paper, int, date | None]] = {}
+        with self.engine.connect() as connection:
+            for chunk in _chunks(sorted(set(arxiv_ids))):
+                query = select(
+                    papers, upvotes.label("best_upvotes"), listed_on.label("last_listed_on")
+                ).where(papers.c.arxiv_id.in_(chunk))
+                for row in connection.execute(query):
+                    day = row.last_listed_on
+                    if isinstance(day, str):
+                        day = date.fromisoformat(day)
+                    found[row.arxiv_id] = (_paper(row, ()), int(row.best_upvotes or 0), day)
+        return found
+
     def cursor(self, source: str) -> str | None:
         value = self._scalar(
             select(ingest_cursors.c.value).where(ingest_cursors.c.source == source)
