@@ -1,0 +1,1 @@
+"""Search indexes kept beside the database: derived data, rebuildable from the store at any time."""
