@@ -11,7 +11,8 @@ from typing import Any
 import httpx
 
 from paperboy.config import Settings
-from paperboy.services.ports import JobQueue, PaperStore
+from paperboy.indexes.keyword import TantivyKeywordIndex
+from paperboy.services.ports import JobQueue, KeywordIndex, PaperStore
 from paperboy.sources.arxiv_api import ArxivApiSource
 from paperboy.sources.daily_papers import DailyPapersBundle, DailyPapersFiles, DailyPapersUrl
 from paperboy.sources.http import PoliteClient
@@ -110,6 +111,7 @@ class Deps:
     store: PaperStore
     jobs: JobQueue
     sources: SourceFactory
+    keywords: KeywordIndex
     clock: Clock = field(default=utc_now)
 
 
@@ -123,8 +125,14 @@ def build_deps(
         store=SqlPaperStore(engine),
         jobs=SqlJobQueue(engine, clock),
         sources=SourceFactory(settings, transport),
+        keywords=keyword_index(settings),
         clock=clock,
     )
+
+
+def keyword_index(settings: Settings) -> TantivyKeywordIndex:
+    """The tantivy keyword index under the index folder (searching, and writing for syncs)."""
+    return TantivyKeywordIndex(settings.index_path() / "keyword")
 
 
 def upgrade_database(settings: Settings) -> list[str]:

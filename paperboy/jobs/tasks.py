@@ -13,8 +13,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from paperboy.app import Deps
+from paperboy.app import Deps, keyword_index
 from paperboy.domain.models import ImportReport, Rejection
+from paperboy.services.indexing import sync_keyword_index
 from paperboy.services.ingest import ingest
 from paperboy.services.ports import Progress, RecordSource, SilentProgress
 
@@ -80,6 +81,13 @@ def load_sample(deps: Deps, payload: dict[str, Any], context: TaskContext) -> di
     return _run(deps, deps.sources.bundled_sample(), payload, context)
 
 
+def index_keyword(deps: Deps, payload: dict[str, Any], context: TaskContext) -> dict[str, Any]:
+    """Bring the keyword index up to date with the store: payload {"rebuild"?: bool}."""
+    index = keyword_index(deps.settings)
+    rebuild = bool(payload.get("rebuild", False))
+    return sync_keyword_index(deps.store, index, context.progress, rebuild=rebuild).as_dict()
+
+
 TASKS: dict[str, Task] = {
     "sample.load": load_sample,
     "ingest.daily_papers_files": ingest_daily_papers_files,
@@ -87,6 +95,7 @@ TASKS: dict[str, Task] = {
     "ingest.jsonl": ingest_jsonl,
     "ingest.arxiv_api": ingest_arxiv_api,
     "ingest.oai": ingest_oai,
+    "index.keyword": index_keyword,
 }
 
 

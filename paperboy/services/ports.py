@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -10,6 +11,7 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from paperboy.domain.indexing import IndexDocument, SyncPosition, SyncState
 from paperboy.domain.models import (
     DailyEntry,
     EntryRecord,
@@ -84,6 +86,12 @@ class PaperStore(Protocol):
     def papers_by_ids(
         self, arxiv_ids: Sequence[str]
     ) -> dict[str, tuple[Paper, int, date | None]]: ...
+
+    def papers_for_index(self, after: SyncPosition | None, limit: int) -> list[IndexDocument]: ...
+
+    def count_papers_for_index(self, after: SyncPosition | None) -> int: ...
+
+    def titles_like(self, title: str, limit: int = 5) -> list[tuple[str, float]]: ...
 
 
 class JobQueue(Protocol):
@@ -190,6 +198,22 @@ class KeywordIndex(Protocol):
         limit: int,
         sort: SearchSort = SearchSort.RELEVANCE,
     ) -> list[Scored]: ...
+
+
+class KeywordIndexWriter(Protocol):
+    """One writing session of a keyword index; it holds the index's write lock while open."""
+
+    def state(self) -> SyncState: ...
+
+    def replace(self, documents: Sequence[IndexDocument]) -> None: ...
+
+    def commit(self, state: SyncState) -> None: ...
+
+
+class WritableKeywordIndex(Protocol):
+    """A keyword index fed from the store; `fresh` starts over from an empty index."""
+
+    def writing(self, *, fresh: bool = False) -> AbstractContextManager[KeywordIndexWriter]: ...
 
 
 class VectorIndex(Protocol):

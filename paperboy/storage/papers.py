@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, and_, bindparam, func, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
+from paperboy.domain.indexing import IndexDocument, SyncPosition
 from paperboy.domain.models import (
     DailyEntry,
     EntryRecord,
@@ -20,7 +21,7 @@ from paperboy.domain.models import (
     PaperVersion,
     Submitter,
 )
-from paperboy.storage import schema
+from paperboy.storage import indexing, schema
 from paperboy.storage.engine import write_transaction
 from paperboy.storage.merge import merge_paper, paper_row
 from paperboy.storage.schema import (
@@ -215,6 +216,8 @@ class SqlPaperStore:
             connection.execute(daily_entries.insert(), list(inserts.values()))
         if updates:
             _update_many(connection, daily_entries, list(updates.values()), list(values))
+        # search indexes re-read papers by modified_at: a list change must move it on too
+        _touch_papers(connection, sorted({key[1] for key in [*inserts, *updates]}), now)
         return outcomes
 
     def _save_cursor(self, connection: Connection, cursor: Cursor) -> None:
@@ -353,6 +356,22 @@ class SqlPaperStore:
                     found[row.arxiv_id] = (_paper(row, ()), int(row.best_upvotes or 0), day)
         return found
 
+    def papers_for_index(
+        self, after: SyncPosition | None, limit: int
+    ) -> list[IndexDocument]:
+        """Papers changed after `after`, in (modified_at, id) order, as search indexes see them."""
+        with self.engine.connect() as connection:
+            return indexing.documents_after(connection, after, limit)
+
+    def count_papers_for_index(self, after: SyncPosition | None) -> int:
+        with self.engine.connect() as connection:
+            return indexing.count_after(connection, after)
+
+    def titles_like(self, title: str, limit: int = 5) -> list[tuple[str, float]]:
+        """(arXiv id, similarity): trigram matches on PostgreSQL, exact ones on SQLite."""
+        with self.engine.connect() as connection:
+            return indexing.titles_like(connection, title, limit)
+
     def cursor(self, source: str) -> str | None:
         value = self._scalar(
             select(ingest_cursors.c.value).where(ingest_cursors.c.source == source)
@@ -384,6 +403,11 @@ def _bump_revision_if_changed(connection: Connection, outcomes: Sequence[Outcome
         return
     bump = revisions.update().where(revisions.c.name == "content")
     connection.execute(bump.values(value=revisions.c.value + 1))
+
+
+def _touch_papers(connection: Connection, paper_ids: Sequence[int], now: datetime) -> None:
+    for chunk in _chunks(paper_ids):
+        connection.execute(papers.update().where(papers.c.id.in_(chunk)).values(modified_at=now))
 
 
 def _update_many(
