@@ -103,8 +103,8 @@ class SearchFilters:
     def admits(self, paper: Paper, listed_on: date | None) -> bool:
         """True when `paper` (last on a daily list on `listed_on`, if ever) meets every filter.
 
-        A category matches exactly or as a group (`cs` admits `cs.CL`); an author matches when
-        each word of the filter starts a word of one author's name (`g hinton`, `Hinton`).
+        A category matches exactly (any case); an author matches when each word of the filter
+        starts a word of one author's name (`g hinton`, `Hinton`).
         """
         published = paper.published_at.date() if paper.published_at is not None else None
         checks = (
@@ -121,7 +121,7 @@ class SearchFilters:
 
 def _in_category(categories: Sequence[str], wanted: str) -> bool:
     wanted = wanted.lower()
-    return any(c.lower() == wanted or c.lower().startswith(wanted + ".") for c in categories)
+    return any(c.lower() == wanted for c in categories)
 
 
 def _by_author(authors: Sequence[str], wanted: str) -> bool:
