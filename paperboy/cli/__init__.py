@@ -34,9 +34,9 @@ def cli(ctx: click.Context, config_file: Path | None, database_url: str | None) 
 
 
 def _register() -> None:
-    from paperboy.cli import db, index, ingest, jobs, papers, sample, serve, settings
+    from paperboy.cli import db, embed, index, ingest, jobs, papers, sample, serve, settings
 
-    for module in (db, index, ingest, jobs, papers, sample, serve, settings):
+    for module in (db, embed, index, ingest, jobs, papers, sample, serve, settings):
         cli.add_command(module.command)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from paperboy.app import Deps, keyword_index
 from paperboy.domain.models import ImportReport, Rejection
+from paperboy.services.embedding import embed_new_papers
 from paperboy.services.indexing import sync_keyword_index
 from paperboy.services.ingest import ingest
 from paperboy.services.ports import Progress, RecordSource, SilentProgress
@@ -88,6 +89,18 @@ def index_keyword(deps: Deps, payload: dict[str, Any], context: TaskContext) -> 
     return sync_keyword_index(deps.store, index, context.progress, rebuild=rebuild).as_dict()
 
 
+def embed_papers(deps: Deps, payload: dict[str, Any], context: TaskContext) -> dict[str, Any]:
+    """Embed new and changed papers: payload {"batch_size"?: int, "limit"?: int}."""
+    report = embed_new_papers(
+        deps.embeddings,
+        deps.embedder,
+        batch_size=int(payload.get("batch_size") or 64),
+        progress=context.progress,
+        limit=payload.get("limit"),
+    )
+    return report.as_dict()
+
+
 TASKS: dict[str, Task] = {
     "sample.load": load_sample,
     "ingest.daily_papers_files": ingest_daily_papers_files,
@@ -96,6 +109,7 @@ TASKS: dict[str, Task] = {
     "ingest.arxiv_api": ingest_arxiv_api,
     "ingest.oai": ingest_oai,
     "index.keyword": index_keyword,
+    "embed.papers": embed_papers,
 }
 
 

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from paperboy.domain.embedding import EmbeddingTask as EmbeddingTask
 from paperboy.domain.indexing import IndexDocument, SyncPosition, SyncState
 from paperboy.domain.models import (
     DailyEntry,
@@ -160,16 +161,6 @@ class Embedder(Protocol):
     def embed_documents(self, texts: Sequence[str]) -> NDArray[np.float32]: ...
 
     def embed_query(self, text: str) -> NDArray[np.float32]: ...
-
-
-@dataclass(frozen=True, slots=True)
-class EmbeddingTask:
-    """A paper whose vector is missing or stale (its title + abstract hash changed)."""
-
-    paper_id: int
-    arxiv_id: str
-    text: str
-    content_hash: str
 
 
 class EmbeddingStore(Protocol):

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, Engine, inspect, select
 
 from paperboy.storage import indexing, schema
+from paperboy.storage.embeddings import create_embeddings_table
 from paperboy.storage.engine import write_transaction
 
 
@@ -43,6 +44,7 @@ def _revisions(connection: Connection) -> None:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "papers, daily entries, cursors, jobs", _initial),
     Migration(2, "content revision counter for page caches", _revisions),
+    Migration(3, "paper vectors (pgvector HNSW on PostgreSQL)", create_embeddings_table),
     Migration(5, "change-order and title indexes for search (pg_trgm)", indexing.create_indexes),
 )
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -18,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -25,6 +28,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy.types import Float, TypeEngine, UserDefinedType
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -155,3 +159,82 @@ jobs = Table(
     Column("finished_at", UtcDateTime),
     Index("ix_jobs_status_run_after", "status", "run_after"),
 )
+
+
+EMBEDDING_DIMENSION = 384
+
+
+class _PgVector(UserDefinedType[Any]):
+    """pgvector's `vector(n)`, spoken as its text form '[0.1,0.2,...]'."""
+
+    cache_ok = True
+
+    def __init__(self, dimension: int) -> None:
+        self.dimension = dimension
+
+    def get_col_spec(self, **kw: Any) -> str:
+        return f"vector({self.dimension})"
+
+
+class EmbeddingVector(TypeDecorator[NDArray[np.float32]]):
+    """A float32 vector: raw little-endian bytes in a BLOB on SQLite, `vector(n)` on PostgreSQL.
+
+    Its comparator has pgvector's distance operators (`cosine_distance` is `<=>`), so nearest
+    neighbour queries are written with SQLAlchemy; they run on PostgreSQL only.
+    """
+
+    impl = LargeBinary
+    cache_ok = True
+
+    class Comparator(TypeDecorator.Comparator[NDArray[np.float32]]):
+        def cosine_distance(self, other: Any) -> Any:
+            return self.op("<=>", return_type=Float)(other)
+
+        def max_inner_product(self, other: Any) -> Any:
+            return self.op("<#>", return_type=Float)(other)
+
+        def l2_distance(self, other: Any) -> Any:
+            return self.op("<->", return_type=Float)(other)
+
+    comparator_factory = Comparator
+
+    def __init__(self, dimension: int = EMBEDDING_DIMENSION) -> None:
+        super().__init__()
+        self.dimension = dimension
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(_PgVector(self.dimension))
+        return dialect.type_descriptor(LargeBinary())
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        array = np.asarray(value, dtype="<f4").reshape(-1)
+        if dialect.name == "postgresql":
+            return "[" + ",".join(map(repr, array.tolist())) + "]"
+        return array.tobytes()
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> NDArray[np.float32] | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return np.array(value[1:-1].split(","), dtype=np.float32)
+        return np.frombuffer(value, dtype="<f4").astype(np.float32)
+
+
+paper_embeddings = Table(
+    "paper_embeddings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("paper_id", ForeignKey("papers.id", ondelete="CASCADE"), nullable=False),
+    Column("model", String(100), nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("vector", EmbeddingVector(), nullable=False),
+    Column("embedded_at", UtcDateTime, nullable=False),
+    UniqueConstraint("paper_id", "model"),
+    Index("ix_paper_embeddings_model_id", "model", "id"),
+    # ids only grow, even after deletes, so `id` orders writes for incremental index syncs
+    sqlite_autoincrement=True,
+)
+"""One vector per (paper, model); `content_hash` is sha256 of title + "\\n" + abstract."""
