@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime
 from typing import Any
@@ -21,7 +21,8 @@ from paperboy.domain.models import (
     PaperVersion,
     Submitter,
 )
-from paperboy.storage import indexing, schema
+from paperboy.domain.search import SearchFilters
+from paperboy.storage import filtering, indexing, schema
 from paperboy.storage.engine import write_transaction
 from paperboy.storage.merge import merge_paper, paper_row
 from paperboy.storage.schema import (
@@ -356,9 +357,7 @@ class SqlPaperStore:
                     found[row.arxiv_id] = (_paper(row, ()), int(row.best_upvotes or 0), day)
         return found
 
-    def papers_for_index(
-        self, after: SyncPosition | None, limit: int
-    ) -> list[IndexDocument]:
+    def papers_for_index(self, after: SyncPosition | None, limit: int) -> list[IndexDocument]:
         """Papers changed after `after`, in (modified_at, id) order, as search indexes see them."""
         with self.engine.connect() as connection:
             return indexing.documents_after(connection, after, limit)
@@ -371,6 +370,11 @@ class SqlPaperStore:
         """(arXiv id, similarity): trigram matches on PostgreSQL, exact ones on SQLite."""
         with self.engine.connect() as connection:
             return indexing.titles_like(connection, title, limit)
+
+    def matching_ids(self, arxiv_ids: Collection[str] | None, filters: SearchFilters) -> set[str]:
+        """The ids among `arxiv_ids` (None: every paper) of papers that meet `filters`."""
+        with self.engine.connect() as connection:
+            return filtering.matching_ids(connection, arxiv_ids, filters)
 
     def cursor(self, source: str) -> str | None:
         value = self._scalar(
