@@ -118,6 +118,9 @@ def _session_options(threads: int) -> Any:
     options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
     options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.log_severity_level = 3  # warnings about the quantised graph are expected noise
+    # Idle worker threads sleep instead of spinning: with the web server and other jobs on the
+    # same cores, spinning doubled the CPU time per abstract (0.15 s vs 0.07 s, measured).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return options
 
 
