@@ -302,3 +302,8 @@ def test_keyword_other_schema_needs_a_fresh_build(index: TantivyKeywordIndex) ->
         writer.replace(CORPUS[:1])
         writer.commit(SyncState(None, NOW))
     assert index.document_count() == 1
+
+
+def test_keyword_stop_words_only_rank_when_alone(index: TantivyKeywordIndex) -> None:
+    assert ids(index, "networks of the") == ids(index, "networks")
+    assert set(ids(index, "for")) == {"2401.00001", "2401.00003"}

@@ -1,8 +1,7 @@
 """Keyword search on tantivy: BM25 over title, abstract and authors, with filters and sorts.
 
-Queries are built with tantivy's Query API from a ParsedQuery's words, never by handing user text
-to tantivy's query parser, so quotes, parentheses, `NEAR`, `*`, `:` and the like are only words.
-The index is derived data: `paperboy index rebuild` recreates it from the database at any time.
+Queries come from `keyword_query` (the Query API, never tantivy's parser). The index is derived
+data: `paperboy index rebuild` recreates it from the database at any time.
 """
 
 from __future__ import annotations
@@ -10,38 +9,30 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import shutil
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime, timedelta
-from datetime import time as clock_time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import tantivy
-from tantivy import FieldType, Filter, Occur, Query, TextAnalyzerBuilder, Tokenizer
 
 from paperboy.domain.indexing import IndexDocument, SyncPosition, SyncState
 from paperboy.domain.search import ParsedQuery, Scored, SearchFilters, SearchSort
+from paperboy.indexes.keyword_query import STEMMED, TITLE_BOOST, QueryTranslator
 
-SCHEMA_VERSION = 1
-TITLE_BOOST = 2.0
-FUZZY_BOOST = 0.3
-FUZZY_MIN_CHARS = 5
+SCHEMA_VERSION = 2  # 2: tantivy's built-in en_stem analyser
 RELOAD_SECONDS = 1.0
 STATE_FILE = "sync.json"
-_STEMMED = "paper_en"
-_TEXT_FIELDS = (("title", TITLE_BOOST), ("abstract", 1.0))
-_Clause = tuple[Occur, Query]
 
 
 def _schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("arxiv_id", stored=True, tokenizer_name="raw")
-    builder.add_text_field("title", tokenizer_name=_STEMMED)
-    builder.add_text_field("abstract", tokenizer_name=_STEMMED)
+    builder.add_text_field("title", tokenizer_name=STEMMED)
+    builder.add_text_field("abstract", tokenizer_name=STEMMED)
     builder.add_text_field("authors", tokenizer_name="default")
     builder.add_text_field("categories", tokenizer_name="raw")
     builder.add_date_field("published", indexed=True, fast=True)
@@ -49,19 +40,6 @@ def _schema() -> tantivy.Schema:
     builder.add_boolean_field("on_daily_list", indexed=True, fast=True)
     builder.add_integer_field("upvotes", fast=True)
     return builder.build()
-
-
-def _stemming_analyzer() -> tantivy.TextAnalyzer:
-    """Words lower-cased, accents folded, English stems: how titles and abstracts are indexed."""
-    builder = TextAnalyzerBuilder(Tokenizer.simple()).filter(Filter.remove_long(40))
-    builder = builder.filter(Filter.lowercase()).filter(Filter.ascii_fold())
-    return builder.filter(Filter.stemmer("english")).build()
-
-
-def _plain_analyzer() -> tantivy.TextAnalyzer:
-    """The same steps as tantivy's `default` tokenizer, which the authors field uses."""
-    builder = TextAnalyzerBuilder(Tokenizer.simple()).filter(Filter.remove_long(40))
-    return builder.filter(Filter.lowercase()).build()
 
 
 class TantivyKeywordIndex:
@@ -76,14 +54,14 @@ class TantivyKeywordIndex:
         path: Path,
         *,
         reload_seconds: float = RELOAD_SECONDS,
+        title_boost: float = TITLE_BOOST,
         writer_threads: int = 1,
         writer_heap: int = 128_000_000,
     ) -> None:
         self.path = path
         self._reload_seconds = reload_seconds
         self._schema = _schema()
-        self._stem = _stemming_analyzer()
-        self._plain = _plain_analyzer()
+        self._translator = QueryTranslator(self._schema, title_boost=title_boost)
         self._writer_threads = writer_threads
         self._writer_heap = writer_heap
         self._index: tantivy.Index | None = None
@@ -109,7 +87,7 @@ class TantivyKeywordIndex:
             return []
         searcher = index.searcher()
         ranked = sort is SearchSort.RELEVANCE and not query.is_empty
-        built = self._query(query, filters, every_term=not ranked)
+        built = self._translator.translate(query, filters, searcher, every_term=not ranked)
         if ranked:
             result = searcher.search(built, limit, count=False)
         else:
@@ -141,80 +119,7 @@ class TantivyKeywordIndex:
 
     def _open(self) -> tantivy.Index:
         self.path.mkdir(parents=True, exist_ok=True)
-        index = tantivy.Index(self._schema, path=str(self.path), reuse=True)
-        index.register_tokenizer(_STEMMED, self._stem)
-        return index
-
-    # ---- query translation
-
-    def _query(self, query: ParsedQuery, filters: SearchFilters, *, every_term: bool) -> Query:
-        clauses: list[_Clause] = []
-        words = [c for c in (self._word(term) for term in query.terms) if c is not None]
-        if every_term:
-            clauses += [(Occur.Must, word) for word in words]
-        elif words:  # with a phrase to match, free words only rank
-            clauses.append((Occur.Should if query.phrases else Occur.Must, _any(words)))
-        for phrase in query.phrases:
-            found = self._word(phrase, fuzzy=False)
-            if found is not None:
-                clauses.append((Occur.Must, found))
-        for word in query.excluded:
-            found = self._word(word, fuzzy=False)
-            if found is not None:
-                clauses.append((Occur.MustNot, found))
-        clauses += [(Occur.Must, Query.const_score_query(f, 0.0)) for f in self._filters(filters)]
-        if not any(occur is Occur.Must for occur, _ in clauses):
-            clauses.append((Occur.Must, Query.all_query()))
-        return Query.boolean_query(clauses)
-
-    def _word(self, text: str, *, fuzzy: bool = True) -> Query | None:
-        """A word or phrase in any text field, title weighted up; a near miss if it is long."""
-        stemmed = [token for token in self._stem.analyze(text) if token]
-        plain = [token for token in self._plain.analyze(text) if token]
-        if not stemmed and not plain:
-            return None
-        options: list[Query] = []
-        if stemmed:
-            for field, boost in _TEXT_FIELDS:
-                options.append(_boosted(self._sequence(field, stemmed), boost))
-            if fuzzy and len(stemmed) == 1 and len(text) >= FUZZY_MIN_CHARS:
-                for field, boost in _TEXT_FIELDS:
-                    near = Query.fuzzy_term_query(self._schema, field, stemmed[0], 1, True)
-                    options.append(Query.boost_query(near, boost * FUZZY_BOOST))
-        if plain:
-            options.append(self._sequence("authors", plain))
-        return _any(options)
-
-    def _sequence(self, field: str, tokens: Sequence[str]) -> Query:
-        if len(tokens) == 1:
-            return Query.term_query(self._schema, field, tokens[0])
-        return Query.phrase_query(self._schema, field, list(tokens))
-
-    def _filters(self, filters: SearchFilters) -> Iterator[Query]:
-        if filters.published_from is not None or filters.published_to is not None:
-            start = _midnight(filters.published_from)
-            end = _midnight(filters.published_to, days=1)
-            yield Query.range_query(
-                self._schema, "published", FieldType.Date, start, end, include_upper=end is None
-            )
-        if filters.category:
-            yield Query.term_query(self._schema, "categories", filters.category.lower())
-        if filters.author:
-            yield self._author(filters.author)
-        for field in ("has_code", "on_daily_list"):
-            value = getattr(filters, field)
-            if value is not None:
-                yield Query.term_query(self._schema, field, value)
-
-    def _author(self, name: str) -> Query:
-        """Each word of `name` starts a word of an author's name (`g hinton`, `Hinton`)."""
-        words = self._plain.analyze(name)
-        if not words:
-            return Query.empty_query()
-        prefixes = [
-            Query.regex_query(self._schema, "authors", re.escape(word) + ".*") for word in words
-        ]
-        return Query.boolean_query([(Occur.Must, q) for q in prefixes])
+        return tantivy.Index(self._schema, path=str(self.path), reuse=True)
 
     # ---- writing
 
@@ -308,22 +213,6 @@ def _categories(categories: Sequence[str]) -> list[str]:
     """Each category, lower-cased, and its archive (`cs.CL` is found as `cs.cl` and as `cs`)."""
     found = {c.lower() for c in categories} | {c.lower().split(".")[0] for c in categories}
     return sorted(found)
-
-
-def _any(queries: Sequence[Query]) -> Query:
-    if len(queries) == 1:
-        return queries[0]
-    return Query.boolean_query([(Occur.Should, q) for q in queries])
-
-
-def _boosted(query: Query, boost: float) -> Query:
-    return query if boost == 1.0 else Query.boost_query(query, boost)
-
-
-def _midnight(day: Any, *, days: int = 0) -> datetime | None:
-    if day is None:
-        return None
-    return datetime.combine(day, clock_time(), tzinfo=UTC) + timedelta(days=days)
 
 
 def _read_state(path: Path) -> dict[str, Any]:

@@ -9,20 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select, text, true
+from sqlalchemy import Connection, func, literal, select, text, true, tuple_
 
 from paperboy.domain.indexing import IndexDocument, SyncPosition
-from paperboy.storage.schema import daily_entries, papers
+from paperboy.storage.schema import UtcDateTime, daily_entries, papers
 
 
 def _after(position: SyncPosition | None) -> Any:
     if position is None:
         return true()
-    modified_at, paper_id = position
-    return or_(
-        papers.c.modified_at > modified_at,
-        and_(papers.c.modified_at == modified_at, papers.c.id > paper_id),
-    )
+    # a row-value comparison: both engines seek the (modified_at, id) index instead of scanning
+    modified_at = literal(position.modified_at, UtcDateTime())
+    return tuple_(papers.c.modified_at, papers.c.id) > tuple_(modified_at, position.paper_id)
 
 
 def documents_after(
