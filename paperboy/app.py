@@ -9,17 +9,22 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import Engine
 
 from paperboy.config import Settings
 from paperboy.embeddings import embedder_for
 from paperboy.indexes.keyword import TantivyKeywordIndex
+from paperboy.indexes.vectors import FaissVectorIndex, vector_index_path
 from paperboy.services.ports import (
     Embedder,
     EmbeddingStore,
     JobQueue,
     KeywordIndex,
     PaperStore,
+    SyncedVectorIndex,
+    VectorLookup,
 )
+from paperboy.services.similar import DEFAULT_LIMIT, SimilarPaper, similar_papers
 from paperboy.sources.arxiv_api import ArxivApiSource
 from paperboy.sources.daily_papers import DailyPapersBundle, DailyPapersFiles, DailyPapersUrl
 from paperboy.sources.http import PoliteClient
@@ -27,9 +32,10 @@ from paperboy.sources.oai_pmh import OaiPmhSource
 from paperboy.sources.snapshot import JsonLinesPapers
 from paperboy.storage import migrations
 from paperboy.storage.embeddings import SqlEmbeddingStore
-from paperboy.storage.engine import make_engine
+from paperboy.storage.engine import is_sqlite, make_engine
 from paperboy.storage.jobs import SqlJobQueue
 from paperboy.storage.papers import SqlPaperStore
+from paperboy.storage.vectors import PgVectorIndex, SqlVectorLookup
 
 Clock = Callable[[], datetime]
 SAMPLE_PATH = Path(__file__).parent / "sample" / "daily-papers.json.gz"
@@ -122,6 +128,8 @@ class Deps:
     keywords: KeywordIndex
     embedder: Embedder
     embeddings: EmbeddingStore
+    vectors: SyncedVectorIndex
+    stored_vectors: VectorLookup
     clock: Clock = field(default=utc_now)
 
 
@@ -138,16 +146,27 @@ def build_deps(
     pass their own `embedder`.
     """
     engine = make_engine(settings.database_url)
+    embedder = embedder or embedder_for(settings.embedder)
     return Deps(
         settings=settings,
         store=SqlPaperStore(engine),
         jobs=SqlJobQueue(engine, clock),
         sources=SourceFactory(settings, transport),
         keywords=keyword_index(settings),
-        embedder=embedder or embedder_for(settings.embedder),
+        embedder=embedder,
         embeddings=SqlEmbeddingStore(engine),
+        vectors=vector_index(settings, engine, embedder.name),
+        stored_vectors=SqlVectorLookup(engine),
         clock=clock,
     )
+
+
+def vector_index(settings: Settings, engine: Engine, model: str) -> SyncedVectorIndex:
+    """pgvector's HNSW on PostgreSQL; on SQLite a faiss index saved in the index folder."""
+    if not is_sqlite(engine):
+        return PgVectorIndex(engine, model)
+    path = vector_index_path(settings.index_path(), model)
+    return FaissVectorIndex(SqlEmbeddingStore(engine), SqlPaperStore(engine), model, path)
 
 
 def keyword_index(settings: Settings) -> TantivyKeywordIndex:
@@ -170,3 +189,11 @@ def pending_migrations(settings: Settings) -> list[str]:
         return [f"{m.version:04d} {m.name}" for m in migrations.pending(engine)]
     finally:
         engine.dispose()
+
+
+def find_similar(deps: Deps, arxiv_id: str, limit: int = DEFAULT_LIMIT) -> list[SimilarPaper]:
+    """Papers closest in meaning to `arxiv_id` by the configured embedder's vectors."""
+    return similar_papers(
+        deps.store, deps.vectors, deps.stored_vectors, arxiv_id, limit, model=deps.embedder.name
+    )
+

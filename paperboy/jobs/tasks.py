@@ -7,6 +7,7 @@ be run again.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -98,7 +99,16 @@ def embed_papers(deps: Deps, payload: dict[str, Any], context: TaskContext) -> d
         progress=context.progress,
         limit=payload.get("limit"),
     )
+    if report.embedded_count:
+        deps.vectors.sync()  # what `index.vectors` does, so new vectors are saved in the index
     return report.as_dict()
+
+
+def index_vectors(deps: Deps, payload: dict[str, Any], context: TaskContext) -> dict[str, Any]:
+    """Bring the vector index up to date with the stored vectors (nothing to do on PostgreSQL)."""
+    started = time.monotonic()
+    added = deps.vectors.sync()
+    return {"indexed": added, "seconds": round(time.monotonic() - started, 3)}
 
 
 TASKS: dict[str, Task] = {
@@ -110,6 +120,7 @@ TASKS: dict[str, Task] = {
     "ingest.oai": ingest_oai,
     "index.keyword": index_keyword,
     "embed.papers": embed_papers,
+    "index.vectors": index_vectors,
 }
 
 

@@ -217,3 +217,17 @@ class VectorIndex(Protocol):
         filters: SearchFilters | None = None,
         exclude: frozenset[str] = frozenset(),
     ) -> list[Scored]: ...
+
+
+class SyncedVectorIndex(VectorIndex, Protocol):
+    """A vector index the app keeps up to date: `sync` after embedding, `version` for caches."""
+
+    def sync(self) -> int: ...
+
+    def version(self) -> int: ...
+
+
+class VectorLookup(Protocol):
+    """One paper's stored vector by bare arXiv id; None until the paper is embedded."""
+
+    def embedding_of(self, model: str, arxiv_id: str) -> NDArray[np.float32] | None: ...

@@ -6,15 +6,24 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
+from paperboy.app import find_similar
 from paperboy.domain.calendar import InvalidPeriod, Period, day_period, parse_day
 from paperboy.domain.calendar import parse_month as parse_month_text
 from paperboy.domain.calendar import parse_week as parse_week_text
-from paperboy.domain.ids import is_arxiv_id
+from paperboy.domain.ids import is_arxiv_id, parse_arxiv_id
 from paperboy.domain.models import ListSort
 from paperboy.services.daily import DailyPage, daily_page, today_period
 from paperboy.services.papers import PaperNotFound, find_paper
+from paperboy.services.similar import DEFAULT_LIMIT as DEFAULT_SIMILAR
 from paperboy.web.api_errors import ERROR_RESPONSES, JsonErrorRoute, invalid_parameter, not_found
-from paperboy.web.api_models import DailyItem, PaperDetail, daily_item, paper_detail
+from paperboy.web.api_models import (
+    DailyItem,
+    PaperDetail,
+    SimilarItem,
+    daily_item,
+    paper_detail,
+    similar_item,
+)
 from paperboy.web.deps import DepsDep
 
 router = APIRouter(prefix="/api", tags=["api"], route_class=JsonErrorRoute)
@@ -62,6 +71,16 @@ SubmitterQuery = Annotated[
         description="Only papers put on the list by this username.",
         examples=["akhaliq"],
     ),
+]
+ArxivIdPath = Annotated[
+    str,
+    Path(
+        description="An arXiv id in any form: bare, versioned, arXiv:…, or an abs/pdf URL.",
+        examples=["2608.19880", "2608.19880v2", "hep-th/9901001"],
+    ),
+]
+SimilarLimitQuery = Annotated[
+    int, Query(ge=1, le=50, description="How many similar papers (1 to 50).", examples=[10])
 ]
 PAGE_HEADERS: dict[str, Any] = {
     "X-Total-Count": {
@@ -130,6 +149,28 @@ async def api_daily_papers(
     )
     response.headers.update(page_headers(request, page))
     return [daily_item(entry) for entry in page.entries]
+
+
+@router.get(
+    "/papers/{arxiv_id:path}/similar",
+    summary="Papers similar in meaning to one paper",
+    response_model=list[SimilarItem],
+    responses=ERROR_RESPONSES,
+)
+def api_similar_papers(
+    deps: DepsDep, arxiv_id: ArxivIdPath, limit: SimilarLimitQuery = DEFAULT_SIMILAR
+) -> list[SimilarItem]:
+    """Nearest neighbours of the paper's embedding, best first, never the paper itself.
+
+    An empty list while the paper has no embedding yet. Registered before `/papers/{arxiv_id}`,
+    whose path parameter would otherwise take `…/similar` as part of an id.
+    """
+    if not is_arxiv_id(arxiv_id):
+        raise invalid_parameter("arxiv_id", f"not an arXiv id: {arxiv_id[:80]!r}")
+    bare = parse_arxiv_id(arxiv_id).arxiv_id
+    if deps.store.paper(bare) is None:
+        raise not_found(f"no paper {bare} here")
+    return [similar_item(similar) for similar in find_similar(deps, bare, limit)]
 
 
 @router.get(

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from paperboy.domain.models import DailyEntry, Paper, Submitter
 from paperboy.services.papers import PaperView
+from paperboy.services.similar import SimilarPaper
 
 
 class ApiModel(BaseModel):
@@ -208,3 +209,24 @@ def _listing(entry: DailyEntry) -> Listing:
 
 def _time(moment: datetime | None) -> str | None:
     return iso_time(moment) if moment is not None else None
+
+
+class SimilarItem(DailyPaper):
+    """A similar paper: the reference `paper` object, how close it is, and its latest list."""
+
+    score: float = Field(
+        description="cosine similarity of the two papers' embeddings (1: same meaning)",
+        examples=[0.83],
+    )
+    lastListedOn: str | None = Field(description="the latest daily list it was on, if any")
+
+
+def similar_item(similar: SimilarPaper) -> SimilarItem:
+    """One similar paper as `/api/papers/{id}/similar` lists it."""
+    return SimilarItem(
+        **_paper_fields(similar.paper, similar.upvote_count),
+        submittedOnDailyAt=None,
+        submittedOnDailyBy=None,
+        score=round(similar.score, 6),
+        lastListedOn=similar.listed_on.isoformat() if similar.listed_on else None,
+    )

@@ -61,11 +61,15 @@ def create_app(deps: Deps, *, run_jobs: bool = False) -> FastAPI:
 
 
 def cache_version(deps: Deps) -> Callable[[], tuple[object, ...]]:
-    """What cached answers depend on besides the request: today's date and the content revision."""
+    """What cached answers depend on besides the request: today, the content, the vector index.
+
+    Paper pages list similar papers, which change when the vector index catches up with new
+    embeddings (the faiss index does so on its own, a moment after the content revision moves).
+    """
 
     def version() -> tuple[object, ...]:
         today = today_in(deps.settings.timezone, deps.clock())
-        return (today, deps.store.content_revision())
+        return (today, deps.store.content_revision(), deps.vectors.version())
 
     return version
 

@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import HTMLResponse
 
-from paperboy.app import Deps
+from paperboy.app import Deps, find_similar
 from paperboy.domain.calendar import (
     InvalidPeriod,
     Period,
@@ -97,7 +97,8 @@ async def paper(arxiv_id: str, deps: DepsDep, pages: RendererDep) -> HTMLRespons
         view = find_paper(deps.store, _SQUEEZED_SCHEME.sub(r"\1://", arxiv_id))
     except PaperNotFound as error:
         raise HTTPException(404, f"{error}.") from error
-    return pages.render("paper.html", paper_context(view))
+    similar = find_similar(deps, view.paper.arxiv_id)
+    return pages.render("paper.html", paper_context(view, similar))
 
 
 def requested_period(parse: Callable[[str], Period], text: str) -> Period:

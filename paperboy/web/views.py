@@ -5,6 +5,7 @@ Templates only lay these out; every URL a page links to is decided here, once.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -20,6 +21,7 @@ from paperboy.domain.calendar import (
 from paperboy.domain.models import ListSort, Paper
 from paperboy.services.daily import DailyPage
 from paperboy.services.papers import PaperView
+from paperboy.services.similar import SimilarPaper
 from paperboy.web.formatting import (
     has_math,
     http_url,
@@ -137,12 +139,13 @@ class PaperLinks:
     license_url: str | None
 
 
-def paper_context(view: PaperView) -> dict[str, Any]:
-    """The page of one paper: its fields, links and the daily lists it was on."""
+def paper_context(view: PaperView, similar: Sequence[SimilarPaper] = ()) -> dict[str, Any]:
+    """The page of one paper: its fields, links, the daily lists it was on, similar papers."""
     paper = view.paper
     return {
         "view": view,
         "paper": paper,
+        "similar": similar,
         "categories": ordered_categories(paper),
         "links": PaperLinks(
             abs_url=paper.abs_url,
@@ -151,10 +154,12 @@ def paper_context(view: PaperView) -> dict[str, Any]:
             project_url=http_url(paper.project_url),
             license_url=http_url(paper.license),
         ),
-        "math": has_math(paper.abstract) or has_math(paper.title),
+        "math": any(has_math(text) for text in (paper.abstract, paper.title))
+        or any(has_math(item.paper.title) for item in similar),
         "canonical": paper_path(paper.arxiv_id),
         "alternates": [
             Alternate(JSON, f"/api/papers/{paper.arxiv_id}", "This paper as JSON"),
+            Alternate(JSON, f"/api/papers/{paper.arxiv_id}/similar", "Similar papers as JSON"),
             Alternate(RSS, "/feeds/daily.rss", "Daily papers (RSS)"),
             Alternate(ATOM, "/feeds/daily.atom", "Daily papers (Atom)"),
         ],
