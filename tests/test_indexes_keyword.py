@@ -20,7 +20,12 @@ from paperboy.domain.search import (
     SearchSort,
     parse_query,
 )
-from paperboy.indexes.keyword import STATE_FILE, IndexSchemaChanged, TantivyKeywordIndex
+from paperboy.indexes.keyword import (
+    STATE_FILE,
+    IndexBusy,
+    IndexSchemaChanged,
+    TantivyKeywordIndex,
+)
 from paperboy.sources.daily_papers import DailyPapersBundle
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
@@ -307,3 +312,10 @@ def test_keyword_other_schema_needs_a_fresh_build(index: TantivyKeywordIndex) ->
 def test_keyword_stop_words_only_rank_when_alone(index: TantivyKeywordIndex) -> None:
     assert ids(index, "networks of the") == ids(index, "networks")
     assert set(ids(index, "for")) == {"2401.00001", "2401.00003"}
+
+
+def test_keyword_one_writer_at_a_time(index: TantivyKeywordIndex) -> None:
+    with index.writing(), pytest.raises(IndexBusy), TantivyKeywordIndex(index.path).writing():
+        pass
+    with index.writing() as writer:  # the lock went with the first session
+        writer.commit(SyncState(None, NOW))

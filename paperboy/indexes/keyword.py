@@ -135,7 +135,14 @@ class TantivyKeywordIndex:
             if not fresh:
                 raise IndexSchemaChanged(f"{self.path} was built by another version: rebuild it")
             self._remove()
-        writer = self._open().writer(heap_size=self._writer_heap, num_threads=self._writer_threads)
+        try:
+            writer = self._open().writer(self._writer_heap, self._writer_threads)
+        except ValueError as error:
+            if "LockBusy" not in str(error):
+                raise
+            raise IndexBusy(
+                f"another sync is writing {self.path}; try again when it ends"
+            ) from error
         session = TantivyIndexWriter(writer, self.path)
         if fresh:
             session.clear()
@@ -157,6 +164,10 @@ class TantivyKeywordIndex:
 
 class IndexSchemaChanged(RuntimeError):
     """The index on disk was built with another schema; it must be rebuilt."""
+
+
+class IndexBusy(RuntimeError):
+    """Another process (or session) holds the index's write lock."""
 
 
 class TantivyIndexWriter:
