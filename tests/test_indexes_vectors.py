@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Collection, Iterator
 from pathlib import Path
 
@@ -224,7 +225,8 @@ def test_concurrent_searches_while_syncing(tmp_path: Path) -> None:
 
 
 def test_refresh_shows_vectors_another_process_saved(source: ListVectors, tmp_path: Path) -> None:
-    index = FaissVectorIndex(source, NoFilters(), "test", tmp_path / "v.faiss", refresh_seconds=0)
+    path = tmp_path / "v.faiss"
+    index = FaissVectorIndex(source, NoFilters(), "test", path, refresh_seconds=0, background=False)
     first = index.version()
     source.save(["late"], clustered(1, seed=11))
     assert index.nearest(source.current()["late"], 1)[0].arxiv_id == "late"
@@ -287,3 +289,12 @@ def test_filters_keep_only_matching_papers_in_order(
     hits = index.nearest(query, 5, filters)
     assert truth, "the filter should match some recorded papers"
     assert [h.arxiv_id for h in hits] == truth[:5]
+
+
+def test_background_refresh_catches_up_on_its_own(source: ListVectors, tmp_path: Path) -> None:
+    index = FaissVectorIndex(source, NoFilters(), "test", tmp_path / "v.faiss", refresh_seconds=0)
+    deadline = time.monotonic() + 60
+    while len(index) < 500 and time.monotonic() < deadline:
+        index.version()  # what the page cache asks on every request
+        time.sleep(0.01)
+    assert len(index) == 500

@@ -81,6 +81,7 @@ class FaissVectorIndex:
         *,
         tuning: IndexTuning | None = None,
         refresh_seconds: float | None = 2.0,
+        background: bool = True,
     ) -> None:
         self.vectors = vectors
         self.papers = papers
@@ -88,6 +89,7 @@ class FaissVectorIndex:
         self.path = path
         self.tuning = tuning or IndexTuning()
         self.refresh_seconds = refresh_seconds
+        self.background = background
         self._lock = ReadWriteLock()
         self._sync_lock = threading.Lock()
         self._index: Any = None
@@ -206,26 +208,29 @@ class FaissVectorIndex:
     def refresh_if_due(self) -> None:
         """Catch up with the store now and then: other processes embed (and sync) too.
 
-        One batch is read in the caller's thread, so a few new vectors show at once; if there
-        are more (a first start without a saved index), a background thread reads the rest and
-        searches meanwhile answer from what is there.
+        In a background thread unless `background` is off, so a request (or the page cache
+        asking for `version()`) never waits for a file to load or a graph to grow; searches
+        meanwhile answer from what is there.
         """
         if self.refresh_seconds is None:
             if not self._loaded:
                 self.load()
             return
         now = time.monotonic()
-        if now - self._checked_at < self.refresh_seconds:
+        if now - self._checked_at < self.refresh_seconds or self._sync_lock.locked():
             return
         self._checked_at = now
-        if not self._sync_lock.acquire(blocking=False):
-            return  # a sync is running; its result shows when it is done
-        try:
-            behind = self._sync(save=False, batches=1) == SYNC_BATCH
-        finally:
-            self._sync_lock.release()
-        if behind:
-            threading.Thread(target=self.sync, name="vector-index-sync", daemon=True).start()
+        if self.background:
+            threading.Thread(target=self._refresh, name="vector-index-refresh", daemon=True).start()
+        else:
+            self._refresh()
+
+    def _refresh(self) -> None:
+        if self._sync_lock.acquire(blocking=False):
+            try:
+                self._sync(save=False)
+            finally:
+                self._sync_lock.release()
 
     def load(self) -> None:
         """Read the saved index, if there is one for this model; otherwise start empty."""
@@ -245,11 +250,11 @@ class FaissVectorIndex:
             self._loaded = True
             return self._sync(save=True)
 
-    def _sync(self, *, save: bool, batches: int | None = None) -> int:
+    def _sync(self, *, save: bool) -> int:
         if not self._loaded:
             self._load()
         count = 0
-        while batches is None or count < batches * SYNC_BATCH:
+        while True:
             ids, matrix, last = self.vectors.embeddings_after(
                 self.model, self._position, SYNC_BATCH
             )
