@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import Connection, Engine, and_, select, text
+from sqlalchemy import Connection, Engine, LargeBinary, and_, select, text, type_coerce
 
 from paperboy.domain.embedding import EmbeddingTask, content_hash, embedding_task
 from paperboy.storage.engine import write_transaction
@@ -121,8 +121,11 @@ class SqlEmbeddingStore:
         comes again, later); start from 0, pass back the last position; an empty list means
         caught up, and the position returned is then `after_id` itself.
         """
+        vector: Any = paper_embeddings.c.vector
+        if self.engine.dialect.name == "sqlite":  # raw bytes, decoded below in one go
+            vector = type_coerce(vector, LargeBinary)
         query = (
-            select(paper_embeddings.c.id, papers.c.arxiv_id, paper_embeddings.c.vector)
+            select(paper_embeddings.c.id, papers.c.arxiv_id, vector.label("vector"))
             .select_from(paper_embeddings.join(papers, papers.c.id == paper_embeddings.c.paper_id))
             .where(paper_embeddings.c.model == model, paper_embeddings.c.id > after_id)
             .order_by(paper_embeddings.c.id)
@@ -132,7 +135,11 @@ class SqlEmbeddingStore:
             rows = connection.execute(query).all()
         if not rows:
             return [], np.zeros((0, EMBEDDING_DIMENSION), dtype=np.float32), after_id
-        matrix = np.stack([row.vector for row in rows]).astype(np.float32, copy=False)
+        if isinstance(rows[0].vector, bytes):
+            flat = np.frombuffer(b"".join(row.vector for row in rows), dtype="<f4")
+            matrix = flat.reshape(len(rows), -1).astype(np.float32)
+        else:
+            matrix = np.stack([row.vector for row in rows]).astype(np.float32, copy=False)
         return [row.arxiv_id for row in rows], matrix, int(rows[-1].id)
 
     def _scan(self, model: str, after_id: int, limit: int) -> list[Any]:
