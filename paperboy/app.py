@@ -12,6 +12,7 @@ import httpx
 from sqlalchemy import Engine
 
 from paperboy.config import Settings
+from paperboy.domain.search import SearchRequest, SearchResult
 from paperboy.embeddings import embedder_for
 from paperboy.indexes.keyword import TantivyKeywordIndex
 from paperboy.indexes.vectors import FaissVectorIndex, vector_index_path
@@ -24,6 +25,7 @@ from paperboy.services.ports import (
     SyncedVectorIndex,
     VectorLookup,
 )
+from paperboy.services.search import search
 from paperboy.services.similar import DEFAULT_LIMIT, SimilarPaper, similar_papers
 from paperboy.sources.arxiv_api import ArxivApiSource
 from paperboy.sources.daily_papers import DailyPapersBundle, DailyPapersFiles, DailyPapersUrl
@@ -197,3 +199,15 @@ def find_similar(deps: Deps, arxiv_id: str, limit: int = DEFAULT_LIMIT) -> list[
         deps.store, deps.vectors, deps.stored_vectors, arxiv_id, limit, model=deps.embedder.name
     )
 
+
+def run_search(deps: Deps, request: SearchRequest) -> SearchResult:
+    """Hybrid search over the deps' store, indexes and embedder, tuned by the settings."""
+    return search(
+        deps.store,
+        deps.keywords,
+        deps.vectors,
+        deps.embedder,
+        request,
+        rrf_k=deps.settings.rrf_k,
+        embed_timeout=deps.settings.search_embed_timeout,
+    )

@@ -38,6 +38,9 @@ def _register() -> None:
 
     for module in (db, embed, index, ingest, jobs, papers, sample, serve, settings):
         cli.add_command(module.command)
+    from paperboy.cli import search
+
+    cli.add_command(search.command)
 
 
 _register()

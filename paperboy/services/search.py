@@ -50,12 +50,18 @@ _EMBED_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="query-embedd
 
 @dataclass(frozen=True, slots=True)
 class Fusion:
-    """How the two rankings are fused: RRF's k, a weight per ranking, candidates from each."""
+    """How the two rankings are fused: RRF's k, a weight per ranking, candidates from each.
+
+    A vector index always answers with its nearest papers, however far; without the
+    similarity floor, a query that matches nothing would still list papers.
+    """
 
     k: float = 60.0
     keyword_weight: float = 1.0
     vector_weight: float = 1.0
     candidates: int = CANDIDATES
+    min_similarity: float = 0.15
+    """Nearest neighbours less similar than this (cosine) are noise, not matches: dropped."""
 
 
 def search(
@@ -89,7 +95,8 @@ def search(
         vector, degraded = _finish_embedding(embedding, embed_timeout, started, clock, timings)
         if vector is not None:
             mark = clock()
-            vector_hits = vectors.nearest(vector, fusion.candidates, filters)
+            nearest = vectors.nearest(vector, fusion.candidates, filters)
+            vector_hits = [hit for hit in nearest if hit.score >= fusion.min_similarity]
             timings["vector"] = _ms(clock() - mark)
     rankings = {
         "keyword": [hit.arxiv_id for hit in keyword_hits],

@@ -167,6 +167,13 @@ def paper_detail(view: PaperView) -> PaperDetail:
     )
 
 
+def reference_paper(paper: Paper, upvotes: int) -> DailyPaper:
+    """The reference `paper` object of a paper seen outside any one daily list (search hits)."""
+    return DailyPaper(
+        **_paper_fields(paper, upvotes), submittedOnDailyAt=None, submittedOnDailyBy=None
+    )
+
+
 def _paper_fields(paper: Paper, upvotes: int) -> dict[str, Any]:
     return {
         "id": paper.arxiv_id,

@@ -17,7 +17,7 @@ from paperboy.app import Deps, build_deps
 from paperboy.config import load_settings
 from paperboy.domain.calendar import today_in
 from paperboy.jobs.runner import EmbeddedRunner
-from paperboy.web import api, docs, feeds, pages
+from paperboy.web import api, docs, feeds, pages, search_api, search_pages
 from paperboy.web.cache import ResponseCache
 from paperboy.web.errors import install_error_handlers
 from paperboy.web.headers import ResponseHeaders
@@ -47,6 +47,9 @@ def create_app(deps: Deps, *, run_jobs: bool = False) -> FastAPI:
     app.state.deps = deps
     app.state.renderer = Renderer(deps.settings.site_name)
     app.include_router(pages.router)
+    app.include_router(search_pages.router)
+    app.include_router(search_pages.feed_router)
+    app.include_router(search_api.router)  # before api's /api/papers/{arxiv_id:path}
     app.include_router(api.router)
     app.include_router(feeds.router)
     app.include_router(docs.router)

@@ -25,6 +25,8 @@ CACHED_PREFIXES = (
     "/api/papers/",
     "/feeds/",
 )
+# Search answers depend on the indexes, which move without the content revision: never cached.
+NEVER_CACHED = ("/api/papers/search",)
 _PRIVATE_HEADERS = (b"cookie", b"authorization")
 
 
@@ -66,6 +68,8 @@ class ResponseCache:
             return None
         path: str = scope["path"]
         if path != "/" and not path.startswith(CACHED_PREFIXES):
+            return None
+        if path.startswith(NEVER_CACHED):
             return None
         headers = dict(scope["headers"])
         if any(name in headers for name in _PRIVATE_HEADERS):
