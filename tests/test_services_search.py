@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
+from paperboy.app import build_deps, run_search
 from paperboy.domain.search import (
     SearchFilters,
     SearchRequest,
@@ -25,8 +26,11 @@ from paperboy.domain.search import (
 )
 from paperboy.embeddings.hashing import HashingEmbedder
 from paperboy.indexes.keyword import TantivyKeywordIndex
+from paperboy.services.embedding import embed_new_papers
+from paperboy.services.indexing import sync_keyword_index
 from paperboy.services.ports import Embedder, PaperStore
 from paperboy.services.search import search
+from tests.conftest import make_settings
 from tests.support.search_corpus import (
     ExactVectors,
     keyword_index,
@@ -242,3 +246,19 @@ def test_search_pages_do_not_overlap(corpus: Corpus) -> None:
 def test_search_takes_any_text(corpus: Corpus, text: str) -> None:
     result = corpus.search(text)
     assert result.total_count >= len(result.hits)
+
+
+def test_search_through_the_composition_root_uses_each_engines_vector_index(
+    database_url: str, tmp_path: Path
+) -> None:
+    settings = make_settings(database_url, embedder="hashing", index_dir=str(tmp_path / "idx"))
+    deps = build_deps(settings)
+    load_recorded_papers(deps.store)
+    sync_keyword_index(deps.store, deps.keywords)  # type: ignore[arg-type]
+    embed_new_papers(deps.embeddings, deps.embedder)
+    deps.vectors.sync()
+    result = run_search(deps, SearchRequest(parse_query("robot interaction reasoning planning")))
+    first = result.hits[0]
+    assert first.paper.arxiv_id == ROBIX and first.keyword_rank == 1 and first.vector_rank == 1
+    filtered = SearchRequest(parse_query("robots"), SearchFilters(category="cs.RO"))
+    assert all("cs.RO" in h.paper.categories for h in run_search(deps, filtered).hits)
