@@ -84,7 +84,11 @@ class Settings:
         metadata={"doc": "seconds to wait for a query embedding before keyword-only results"},
     )
     rrf_k: float = field(
-        default=60.0, metadata={"doc": "reciprocal rank fusion constant k (higher: flatter)"}
+        default=10.0,
+        metadata={
+            "doc": "reciprocal rank fusion constant k (higher: flatter); 10 was best on "
+            "SciFact train (bench/search_quality.py)"
+        },
     )
     run_jobs: bool = field(
         default=True, metadata={"doc": "run the embedded job runner inside `paperboy serve`"}

@@ -56,7 +56,7 @@ class Fusion:
     similarity floor, a query that matches nothing would still list papers.
     """
 
-    k: float = 60.0
+    k: float = 10.0
     keyword_weight: float = 1.0
     vector_weight: float = 1.0
     candidates: int = CANDIDATES
@@ -71,7 +71,7 @@ def search(
     embedder: Embedder,
     request: SearchRequest,
     *,
-    rrf_k: float = 60.0,
+    rrf_k: float = 10.0,
     embed_timeout: float = 1.0,
     clock: Clock = time.perf_counter,
     fusion: Fusion | None = None,
