@@ -1,0 +1,253 @@
+"""Hybrid search latency over the 74,728 real arXiv papers, on SQLite and on PostgreSQL.
+
+Reads the papers (and whatever MiniLM vectors exist) from `--source` (built by
+`paperboy ingest snapshot` + `paperboy embed`; default /tmp/paperboy-bench/arxiv74k.sqlite3),
+copies it, and gives every paper still without a vector a seeded random unit vector, so the
+vector index holds all 74,728 (latency depends on the count, not on what the vectors mean; the
+table says how many were real). Then it searches through the composition root (`build_deps`,
+`run_search`) exactly as the site does: the bundled model embeds each query, tantivy and the
+vector index answer, the store hydrates the page. Queries are seeded: real titles (pinned),
+title fragments, arXiv ids, and plain-language questions. The breakdown columns are the
+service's own timings (`SearchResult.timings_ms`); embedding overlaps the keyword search.
+
+    .venv/bin/python bench/search_latency.py [--queries 300] [--no-postgres]
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import embedded_pg, harness
+from paperboy.app import Deps, build_deps, keyword_index, run_search, upgrade_database
+from paperboy.config import load_settings
+from paperboy.domain.models import Paper, PaperRecord
+from paperboy.domain.search import SearchRequest, parse_query
+from paperboy.services.indexing import sync_keyword_index
+
+SOURCE = Path("/tmp/paperboy-bench/arxiv74k.sqlite3")
+TARGET_P50, TARGET_P99 = 25.0, 100.0
+QUESTIONS = [
+    "spiking networks trained with surrogate gradients",
+    "state space models for EEG",
+    "how do diffusion models generate images",
+    "graph neural networks for molecules",
+    "reinforcement learning from human feedback for language models",
+    "self-supervised learning of speech representations",
+    "protein structure prediction with transformers",
+    "robot grasping from camera images",
+    "quantum error correction codes",
+    "dark matter halo simulations",
+    "retrieval augmented generation hallucination",
+    "vision transformer efficiency pruning",
+    "federated learning privacy attacks",
+    "neural radiance fields for dynamic scenes",
+    "causal inference with observational data",
+]
+PARTS = ("embed", "keyword", "vector", "hydrate")
+
+
+def main() -> None:
+    parser = harness.parser("hybrid search p50/p99 at 74,728 papers", runs=1)
+    parser.add_argument("--source", type=Path, default=SOURCE)
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--no-postgres", action="store_true")
+    args = parser.parse_args()
+    harness.print_header("Hybrid search latency, 74,728 real papers")
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="paperboy-search-latency-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    database = workdir / "papers.sqlite3"
+    _copy_sqlite(args.source, database)
+    sqlite_deps = _deps(f"sqlite:///{database}", workdir / "sqlite-indexes")
+    real, synthetic = _fill_vectors(sqlite_deps, args.seed)
+    print(f"- vectors: {real:,} real MiniLM, {synthetic:,} seeded random\n", flush=True)
+    queries = _queries(database, args.queries, args.seed)
+    rows = [_measure("SQLite", sqlite_deps, queries)]
+    if not args.no_postgres:
+        server, why = embedded_pg.start_or_none()
+        if server is None:
+            print(f"- PostgreSQL skipped: {why}")
+        else:
+            try:
+                url = server.fresh_database("search")
+                upgrade_database(load_settings(environ={}, database_url=url))
+                pg_deps = _deps(url, workdir / "pg-indexes")
+                _copy_to_postgres(sqlite_deps, pg_deps)
+                rows.append(_measure(f"PostgreSQL {server.version()}", pg_deps, queries))
+            finally:
+                server.stop()
+    print(
+        harness.table(
+            [
+                "engine",
+                "queries",
+                "p50 ms",
+                "p99 ms",
+                *(f"{part} p50 / p99" for part in PARTS),
+                f"target p50 ≤ {TARGET_P50:g}, p99 ≤ {TARGET_P99:g}",
+            ],
+            rows,
+        )
+    )
+    harness.print_footer()
+
+
+def _copy_sqlite(source: Path, target: Path) -> None:
+    """A consistent copy even while `paperboy embed` is still writing to the source."""
+    with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+
+
+def _deps(url: str, index_dir: Path) -> Deps:
+    settings = load_settings(environ={}, database_url=url, index_dir=str(index_dir))
+    return build_deps(settings)
+
+
+def _fill_vectors(deps: Deps, seed: int) -> tuple[int, int]:
+    """Seeded random unit vectors for papers not embedded yet; (real, synthetic) counts."""
+    model = deps.embedder.name
+    real, _ = deps.embeddings.embedding_counts(model)
+    generator = np.random.default_rng(seed)
+    synthetic = after = 0
+    while tasks := deps.embeddings.papers_to_embed(model, after, 4096):
+        vectors = generator.standard_normal((len(tasks), deps.embedder.dimension))
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        deps.embeddings.save_embeddings(model, tasks, vectors.astype(np.float32))
+        synthetic += len(tasks)
+        after = tasks[-1].paper_id
+    return real, synthetic
+
+
+def _copy_to_postgres(source: Deps, target: Deps) -> None:
+    """The papers, then their vectors by arXiv id, from the SQLite deps into the PostgreSQL ones."""
+    started = time.perf_counter()
+    records = []
+    after = 0
+    model = source.embedder.name
+    while batch := source.embeddings.embeddings_after(model, after, 4096):
+        ids, vectors, after = batch
+        if not ids:
+            break
+        records.append((ids, vectors))
+    found = source.store.papers_by_ids([i for ids, _ in records for i in ids])
+    papers = [_record(found[i][0]) for ids, _ in records for i in ids if i in found]
+    for start in range(0, len(papers), 2000):
+        target.store.upsert_papers(papers[start : start + 2000])
+    by_id = {i: v for ids, vectors in records for i, v in zip(ids, vectors, strict=True)}
+    after = 0
+    while tasks := target.embeddings.papers_to_embed(model, after, 4096):
+        matrix = np.stack([by_id[t.arxiv_id] for t in tasks]).astype(np.float32)
+        target.embeddings.save_embeddings(model, tasks, matrix)
+        after = tasks[-1].paper_id
+    seconds = time.perf_counter() - started
+    print(
+        f"- copied {len(papers):,} papers and vectors to PostgreSQL in {seconds:.0f} s", flush=True
+    )
+
+
+def _record(paper: Paper) -> PaperRecord:
+    fields = {
+        name: getattr(paper, name)
+        for name in (
+            "arxiv_id",
+            "title",
+            "abstract",
+            "version",
+            "authors",
+            "categories",
+            "primary_category",
+            "comments",
+            "doi",
+            "journal_ref",
+            "license",
+            "published_at",
+            "updated_at",
+            "code_url",
+            "code_stars",
+            "project_url",
+        )
+    }
+    return PaperRecord(**fields)
+
+
+def _queries(database: Path, count: int, seed: int) -> list[str]:
+    """Seeded: a quarter whole titles, a quarter title fragments, some ids, the rest questions."""
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
+        rows = connection.execute("SELECT arxiv_id, title FROM papers").fetchall()
+    chooser = random.Random(seed)
+    picked = chooser.sample(rows, count)
+    queries: list[str] = []
+    for n, (arxiv_id, title) in enumerate(picked):
+        kind = n % 8
+        words = " ".join(title.split())
+        if kind in (0, 1):
+            queries.append(words)
+        elif kind in (2, 3):
+            parts = words.split()
+            start = chooser.randrange(max(1, len(parts) - 3))
+            queries.append(" ".join(parts[start : start + chooser.randint(2, 5)]))
+        elif kind == 4:
+            queries.append(arxiv_id)
+        else:
+            queries.append(chooser.choice(QUESTIONS))
+    return queries
+
+
+def _measure(engine: str, deps: Deps, queries: Sequence[str]) -> list[object]:
+    """Index, warm up, then one search per query: total and per-part p50 / p99."""
+    started = time.perf_counter()
+    sync_keyword_index(deps.store, keyword_index(deps.settings))
+    indexed = time.perf_counter() - started
+    vectors = deps.vectors
+    started = time.perf_counter()
+    sync = getattr(vectors, "sync", None)
+    if sync is not None:
+        sync()
+    print(
+        f"- {engine}: keyword index built in {indexed:.0f} s, "
+        f"vector index ready in {time.perf_counter() - started:.0f} s",
+        flush=True,
+    )
+    time.sleep(1.2)  # the keyword reader reloads at most once a second
+    for text in queries[:20]:
+        run_search(deps, SearchRequest(parse_query(text)))
+    totals: list[float] = []
+    parts: dict[str, list[float]] = {part: [] for part in PARTS}
+    for text in queries:
+        result = run_search(deps, SearchRequest(parse_query(text)))
+        totals.append(result.took_ms)
+        for part in PARTS:
+            if part in result.timings_ms:
+                parts[part].append(result.timings_ms[part])
+    p50, p99 = _percentile(totals, 50), _percentile(totals, 99)
+    return [
+        engine,
+        len(totals),
+        f"{p50:.1f}",
+        f"{p99:.1f}",
+        *(f"{_percentile(parts[p], 50):.1f} / {_percentile(parts[p], 99):.1f}" for p in PARTS),
+        harness.verdict(p50 <= TARGET_P50 and p99 <= TARGET_P99),
+    ]
+
+
+def _percentile(values: Sequence[float], percent: float) -> float:
+    if not values:
+        return float("nan")
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[int(percent) - 1]
+
+
+if __name__ == "__main__":
+    main()
