@@ -231,6 +231,7 @@ def _measure(engine: str, deps: Deps, queries: Sequence[str]) -> list[object]:
             if part in result.timings_ms:
                 parts[part].append(result.timings_ms[part])
     p50, p99 = _percentile(totals, 50), _percentile(totals, 99)
+    print(f"- {engine}: p50 {p50:.1f} ms, p99 {p99:.1f} ms over {len(totals)} queries", flush=True)
     return [
         engine,
         len(totals),

@@ -23,7 +23,7 @@ from paperboy.domain.search import (
 
 @click.command(
     "search",
-    epilog='Example:\n\n    paperboy search "spiking networks with surrogate gradients" --has-code --json',
+    epilog='Example:\n\n    paperboy search "spiking networks" --has-code --json',
 )
 @click.argument("query", required=False, default="")
 @click.option("--category", help="Only papers in this arXiv category (cs.CL).")
