@@ -23,6 +23,11 @@ from paperboy.storage.filtering import filter_conditions, filter_view, last_list
 from paperboy.storage.schema import paper_embeddings, papers
 
 EF_SEARCH = 100
+# SET LOCAL for both, in one round trip: they last until the transaction ends
+_SEARCH_SETTINGS = text(
+    "SELECT set_config('hnsw.ef_search', :ef_search, true), "
+    "set_config('hnsw.iterative_scan', 'relaxed_order', true)"
+)
 MAX_FETCH = 4096
 
 
@@ -94,8 +99,7 @@ class PgVectorIndex:
         if exclude:
             query = query.where(papers.c.arxiv_id.not_in(sorted(exclude)))
         with self.engine.connect() as connection, connection.begin():
-            connection.execute(text(f"SET LOCAL hnsw.ef_search = {int(self.ef_search)}"))
-            connection.execute(text("SET LOCAL hnsw.iterative_scan = relaxed_order"))
+            connection.execute(_SEARCH_SETTINGS, {"ef_search": str(int(self.ef_search))})
             return connection.execute(query).all()
 
 
