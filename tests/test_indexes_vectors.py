@@ -298,3 +298,13 @@ def test_background_refresh_catches_up_on_its_own(source: ListVectors, tmp_path:
         index.version()  # what the page cache asks on every request
         time.sleep(0.01)
     assert len(index) == 500
+
+
+@pytest.mark.parametrize("keep", [0.5, 0.999])
+def test_a_cut_short_file_is_rebuilt(source: ListVectors, tmp_path: Path, keep: float) -> None:
+    path = tmp_path / "v.faiss"
+    make_index(source, path).sync()
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * keep)])
+    assert read_vectors(path) is None
+    assert make_index(source, path).sync() == 500

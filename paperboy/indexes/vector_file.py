@@ -78,13 +78,20 @@ def read_vectors(path: Path) -> LoadedVectors | None:
     with file:
         if file.read(len(MAGIC)) != MAGIC:
             return None
-        header = VectorFileHeader(**json.loads(_read_bytes(file)))
-        text = _read_bytes(file).decode("utf-8")
-        row_ids = text.split("\n") if text else []
-        bits = np.frombuffer(_read_bytes(file), dtype=np.uint8)
-        live = np.unpackbits(bits, count=len(row_ids)).astype(bool)
-        reader = faiss.PyCallbackIOReader(file.read)  # type: ignore[attr-defined]
-        index = faiss.read_index(reader)
+        try:
+            return _read_rest(file)
+        except (EOFError, ValueError, TypeError, RuntimeError, struct.error):
+            return None  # cut short or from another layout: rebuilt from the store
+
+
+def _read_rest(file: BinaryIO) -> LoadedVectors | None:
+    header = VectorFileHeader(**json.loads(_read_bytes(file)))
+    text = _read_bytes(file).decode("utf-8")
+    row_ids = text.split("\n") if text else []
+    bits = np.frombuffer(_read_bytes(file), dtype=np.uint8)
+    live = np.unpackbits(bits, count=len(row_ids)).astype(bool)
+    reader = faiss.PyCallbackIOReader(file.read)  # type: ignore[attr-defined]
+    index = faiss.read_index(reader)
     if index.ntotal != len(row_ids):
         return None
     return LoadedVectors(header, index, row_ids, live)
