@@ -133,7 +133,7 @@ def _by_author(authors: Sequence[str], wanted: str) -> bool:
 
 def normalized_title(text: str) -> str:
     """A title compared without case, punctuation, LaTeX markup or extra spaces."""
-    return " ".join(_TITLE_WORD.findall(text.lower()))
+    return " ".join(_TITLE_WORD.findall(text.lower().replace("$", "")))
 
 
 def is_same_title(query: str, title: str) -> bool:
