@@ -164,14 +164,18 @@ def _id_pins(raw: str) -> list[str]:
 def _title_candidates(
     store: PaperStore, keyword_ids: Sequence[str], query: ParsedQuery
 ) -> list[str]:
-    """Papers whose title the query may be: the keyword head, and titles like it in the store."""
+    """Papers whose title the query may be: the keyword head, else titles like it in the store.
+
+    A title's words put its paper at the head of the keyword ranking (typos included, by the
+    index's fuzzy matching), so the store's title lookup is asked only when the keyword index
+    found nothing (not synced yet, or every word misspelt): on PostgreSQL it is a trigram
+    search that costs far more than the rest of a search for a long query.
+    """
     if query.is_empty:
         return []
-    candidates = list(keyword_ids[:TITLE_CANDIDATES])
-    for arxiv_id, _ in store.titles_like(query.raw.strip(), TITLE_CANDIDATES):
-        if arxiv_id not in candidates:
-            candidates.append(arxiv_id)
-    return candidates
+    if keyword_ids:
+        return list(keyword_ids[:TITLE_CANDIDATES])
+    return [arxiv_id for arxiv_id, _ in store.titles_like(query.raw.strip(), TITLE_CANDIDATES)]
 
 
 def _ordered_hits(

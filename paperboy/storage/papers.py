@@ -334,23 +334,10 @@ class SqlPaperStore:
         One query per 500 ids (search hydrates a page of hits at once); unknown ids are
         simply absent from the answer.
         """
-        upvotes = (
-            select(func.max(daily_entries.c.upvote_count))
-            .where(daily_entries.c.paper_id == papers.c.id)
-            .scalar_subquery()
-        )
-        listed_on = (
-            select(func.max(daily_entries.c.listed_on))
-            .where(daily_entries.c.paper_id == papers.c.id)
-            .scalar_subquery()
-        )
         found: dict[str, tuple[Paper, int, date | None]] = {}
         with self.engine.connect() as connection:
             for chunk in _chunks(sorted(set(arxiv_ids))):
-                query = select(
-                    papers, upvotes.label("best_upvotes"), listed_on.label("last_listed_on")
-                ).where(papers.c.arxiv_id.in_(chunk))
-                for row in connection.execute(query):
+                for row in connection.execute(_PAPERS_BY_IDS, {"arxiv_ids": list(chunk)}):
                     day = row.last_listed_on
                     if isinstance(day, str):
                         day = date.fromisoformat(day)
@@ -399,6 +386,19 @@ class SqlPaperStore:
     def _scalar(self, query: Any) -> Any:
         with self.engine.connect() as connection:
             return connection.execute(query).scalar()
+
+
+def _papers_by_ids_query() -> Any:
+    """Papers by id with their best upvotes and last list day, built once (search runs it a lot)."""
+    of_paper = daily_entries.c.paper_id == papers.c.id
+    upvotes = select(func.max(daily_entries.c.upvote_count)).where(of_paper).scalar_subquery()
+    listed_on = select(func.max(daily_entries.c.listed_on)).where(of_paper).scalar_subquery()
+    return select(papers, upvotes.label("best_upvotes"), listed_on.label("last_listed_on")).where(
+        papers.c.arxiv_id.in_(bindparam("arxiv_ids", expanding=True))
+    )
+
+
+_PAPERS_BY_IDS = _papers_by_ids_query()
 
 
 def _bump_revision_if_changed(connection: Connection, outcomes: Sequence[Outcome]) -> None:
