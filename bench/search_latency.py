@@ -10,7 +10,7 @@ vector index answer, the store hydrates the page. Queries are seeded: real title
 title fragments, arXiv ids, and plain-language questions. The breakdown columns are the
 service's own timings (`SearchResult.timings_ms`); embedding overlaps the keyword search.
 
-    .venv/bin/python bench/search_latency.py [--queries 300] [--no-postgres]
+    .venv/bin/python bench/search_latency.py [--queries 300] [--no-postgres] [--workdir D --reuse]
 """
 
 from __future__ import annotations
@@ -63,14 +63,21 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument(
+        "--reuse", action="store_true", help="reuse --workdir's copy, vectors and indexes"
+    )
     args = parser.parse_args()
     harness.print_header("Hybrid search latency, 74,728 real papers")
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="paperboy-search-latency-"))
     workdir.mkdir(parents=True, exist_ok=True)
     database = workdir / "papers.sqlite3"
-    _copy_sqlite(args.source, database)
+    counts = workdir / "vector-counts.txt"
+    if not (args.reuse and counts.exists()):
+        _copy_sqlite(args.source, database)
     sqlite_deps = _deps(f"sqlite:///{database}", workdir / "sqlite-indexes")
-    real, synthetic = _fill_vectors(sqlite_deps, args.seed)
+    if not (args.reuse and counts.exists()):
+        counts.write_text(" ".join(map(str, _fill_vectors(sqlite_deps, args.seed))))
+    real, synthetic = (int(n) for n in counts.read_text().split())
     print(f"- vectors: {real:,} real MiniLM, {synthetic:,} seeded random\n", flush=True)
     queries = _queries(database, args.queries, args.seed)
     rows = [_measure("SQLite", sqlite_deps, queries)]
