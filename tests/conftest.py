@@ -63,6 +63,7 @@ def postgres_cluster() -> Iterator[PostgresCluster]:
         need(False, f"embedded PostgreSQL did not start: {error}")
         raise
     yield cluster
+    cluster.stop()
 
 
 @pytest.fixture

@@ -20,6 +20,10 @@ class PostgresCluster:
         self.server: Any = get_server(self._dir / "data", cleanup_mode="delete")
         self._template: str | None = None
 
+    def stop(self) -> None:
+        """Stop the server and delete its files (a killed worker leaves them; this is the rest)."""
+        self.server.cleanup()
+
     def url(self, database: str) -> str:
         uri = str(self.server.get_uri(database=database))
         return uri.replace("postgresql://", "postgresql+psycopg://", 1)
