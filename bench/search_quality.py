@@ -8,7 +8,7 @@ the vector index is a flat exact scan too). Queries are the claims whose ids app
 `reciprocal_rank_fusion` with the same `Fusion` settings). Then a small grid over k, the vector
 weight and the keyword index's title boost, on the same train queries, shows the tuning.
 
-    .venv/bin/python bench/search_quality.py [--candidates 200] [--no-grid]
+    .venv/bin/python bench/search_quality.py [--candidates 100] [--no-grid]
 
 Vectors are cached in /tmp/paperboy-bench/ (the model's name is in the file name).
 """
@@ -39,7 +39,7 @@ from paperboy.embeddings.onnx import OnnxEmbedder
 from paperboy.indexes import keyword as keyword_module
 from paperboy.indexes.keyword import TantivyKeywordIndex
 from paperboy.indexes.keyword_query import TITLE_BOOST
-from paperboy.services.search import Fusion
+from paperboy.services.search import CANDIDATES, Fusion
 
 CACHE = Path("/tmp/paperboy-bench")
 TARGET_NDCG = 0.72
@@ -109,7 +109,9 @@ def main() -> None:
 
 def _parser() -> argparse.ArgumentParser:
     result = harness.parser("nDCG@10 and Recall@100 on SciFact train", runs=1)
-    result.add_argument("--candidates", type=int, default=200, help="ids from each retriever")
+    result.add_argument(
+        "--candidates", type=int, default=CANDIDATES, help="ids from each retriever"
+    )
     result.add_argument("--no-grid", action="store_true", help="skip the tuning grid")
     return result
 
