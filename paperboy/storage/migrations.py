@@ -41,11 +41,16 @@ def _revisions(connection: Connection) -> None:
     connection.execute(schema.revisions.insert().values(name="content", value=0))
 
 
+def _users(connection: Connection) -> None:
+    schema.metadata.create_all(connection, tables=[schema.users])
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "papers, daily entries, cursors, jobs", _initial),
     Migration(2, "content revision counter for page caches", _revisions),
     Migration(3, "paper vectors (pgvector HNSW on PostgreSQL)", create_embeddings_table),
     Migration(5, "change-order and title indexes for search (pg_trgm)", indexing.create_indexes),
+    Migration(6, "members", _users),
 )
 
 

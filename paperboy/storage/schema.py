@@ -161,6 +161,24 @@ jobs = Table(
 )
 
 
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # lower-cased on write: unique regardless of case, looked up without lower()
+    Column("username", String(40), nullable=False, unique=True),
+    Column("email", String(254), nullable=False, unique=True),
+    Column("display_name", String(100), nullable=False),
+    Column("password_hash", Text),
+    Column("role", String(20), nullable=False, default="member"),
+    Column("status", String(20), nullable=False, default="active"),
+    Column("show_upvotes", Boolean, nullable=False, default=False),
+    Column("email_verified_at", UtcDateTime),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("modified_at", UtcDateTime, nullable=False),
+)
+"""Members. A deleted member keeps the row (id, a placeholder username) and nothing personal."""
+
 EMBEDDING_DIMENSION = 384
 
 
