@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -13,6 +13,7 @@ from numpy.typing import NDArray
 
 from paperboy.domain.embedding import EmbeddingTask as EmbeddingTask
 from paperboy.domain.indexing import IndexDocument, SyncPosition, SyncState
+from paperboy.domain.mail import OutgoingMail, RenderedMail
 from paperboy.domain.models import (
     DailyEntry,
     EntryRecord,
@@ -231,3 +232,17 @@ class VectorLookup(Protocol):
     """One paper's stored vector by bare arXiv id; None until the paper is embedded."""
 
     def embedding_of(self, model: str, arxiv_id: str) -> NDArray[np.float32] | None: ...
+
+
+class Mailer(Protocol):
+    """Delivers messages (SMTP, or a folder of .eml files for the offline demo)."""
+
+    def send(self, message: OutgoingMail) -> str:
+        """Hand `message` over; return its Message-ID. Raises `MailError` subclasses on failure."""
+        ...
+
+
+class MailTemplates(Protocol):
+    """Renders a named mail template (text + HTML + subject) with `context`."""
+
+    def render(self, name: str, context: Mapping[str, Any]) -> RenderedMail: ...
