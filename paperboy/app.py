@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -40,6 +41,7 @@ from paperboy.storage.papers import SqlPaperStore
 from paperboy.storage.vectors import PgVectorIndex, SqlVectorLookup
 
 Clock = Callable[[], datetime]
+logger = logging.getLogger(__name__)
 SAMPLE_PATH = Path(__file__).parent / "sample" / "daily-papers.json.gz"
 
 
@@ -191,6 +193,18 @@ def pending_migrations(settings: Settings) -> list[str]:
         return [f"{m.version:04d} {m.name}" for m in migrations.pending(engine)]
     finally:
         engine.dispose()
+
+
+def warm_up(deps: Deps) -> None:
+    """Load the query embedder and the vector index now, so the first search is not slow.
+
+    Best effort: a failure here is the same failure the first search would report itself.
+    """
+    try:
+        deps.embedder.embed_query("warm up")
+        deps.vectors.version()
+    except Exception:
+        logger.warning("warming up the search model failed", exc_info=True)
 
 
 def find_similar(deps: Deps, arxiv_id: str, limit: int = DEFAULT_LIMIT) -> list[SimilarPaper]:

@@ -6,6 +6,7 @@ factory `uvicorn --factory` (and `paperboy serve`) runs, reading settings once.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
@@ -13,7 +14,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
 
-from paperboy.app import Deps, build_deps
+from paperboy.app import Deps, build_deps, warm_up
 from paperboy.config import load_settings
 from paperboy.domain.calendar import today_in
 from paperboy.jobs.runner import EmbeddedRunner
@@ -42,7 +43,7 @@ def create_app(deps: Deps, *, run_jobs: bool = False) -> FastAPI:
         version="1",
         docs_url=None,
         redoc_url=None,
-        lifespan=job_runner(deps) if run_jobs else None,
+        lifespan=lifespan(deps, run_jobs=run_jobs),
     )
     app.state.deps = deps
     app.state.renderer = Renderer(deps.settings.site_name)
@@ -83,16 +84,23 @@ def create_app_from_env() -> FastAPI:
     return create_app(build_deps(settings), run_jobs=settings.run_jobs)
 
 
-def job_runner(deps: Deps) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """A lifespan that runs queued jobs in a thread from start-up to shutdown."""
+def lifespan(
+    deps: Deps, *, run_jobs: bool
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Start-up and shutdown: warm the search model, and run queued jobs in a thread if asked."""
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runner = EmbeddedRunner(deps)
-        runner.start()
+    async def span(app: FastAPI) -> AsyncIterator[None]:
+        # In the background: the first search would otherwise pay ~0.4 s of model loading,
+        # and start-up must not wait for it.
+        threading.Thread(target=warm_up, args=(deps,), name="warm-up", daemon=True).start()
+        runner = EmbeddedRunner(deps) if run_jobs else None
+        if runner is not None:
+            runner.start()
         try:
             yield
         finally:
-            runner.stop()
+            if runner is not None:
+                runner.stop()
 
-    return lifespan
+    return span
