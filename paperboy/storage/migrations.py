@@ -45,12 +45,23 @@ def _users(connection: Connection) -> None:
     schema.metadata.create_all(connection, tables=[schema.users])
 
 
+def _comments_and_claims(connection: Connection) -> None:
+    tables = [
+        schema.comments,
+        schema.comment_reports,
+        schema.paper_comment_counts,
+        schema.author_claims,
+    ]
+    schema.metadata.create_all(connection, tables=tables)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "papers, daily entries, cursors, jobs", _initial),
     Migration(2, "content revision counter for page caches", _revisions),
     Migration(3, "paper vectors (pgvector HNSW on PostgreSQL)", create_embeddings_table),
     Migration(5, "change-order and title indexes for search (pg_trgm)", indexing.create_indexes),
     Migration(6, "members", _users),
+    Migration(9, "comments, reports, comment counts, authorship claims", _comments_and_claims),
 )
 
 

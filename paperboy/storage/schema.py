@@ -256,3 +256,77 @@ paper_embeddings = Table(
     sqlite_autoincrement=True,
 )
 """One vector per (paper, model); `content_hash` is sha256 of title + "\\n" + abstract."""
+
+
+comments = Table(
+    "comments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("paper_id", ForeignKey("papers.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", ForeignKey("users.id"), nullable=False),
+    # always a top comment: a reply to a reply is stored under the top one (one level deep)
+    Column("parent_id", ForeignKey("comments.id", ondelete="CASCADE")),
+    Column("body", Text, nullable=False),
+    Column("status", String(20), nullable=False, default="visible"),
+    Column("hidden_by", ForeignKey("users.id")),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("edited_at", UtcDateTime),
+    Index("ix_comments_paper_id_created_at", "paper_id", "created_at"),
+    Index("ix_comments_user_id_created_at", "user_id", "created_at"),
+    Index("ix_comments_parent_id", "parent_id"),
+)
+"""Members' comments as Markdown source; rendered (and sanitised) when a page shows them."""
+
+comment_reports = Table(
+    "comment_reports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("comment_id", ForeignKey("comments.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", ForeignKey("users.id"), nullable=False),
+    Column("reason", String(500), nullable=False, default=""),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("comment_id", "user_id"),
+)
+
+paper_comment_counts = Table(
+    "paper_comment_counts",
+    metadata,
+    Column("paper_id", ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    Column("visible_count", Integer, nullable=False, default=0),
+)
+"""Visible local comments per paper, moved in the transaction that changes a comment."""
+
+author_claims = Table(
+    "author_claims",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("paper_id", ForeignKey("papers.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", ForeignKey("users.id"), nullable=False),
+    Column("author_index", Integer, nullable=False),
+    Column("author_name", Text, nullable=False),
+    Column("status", String(20), nullable=False, default="pending"),
+    Column("decided_by", ForeignKey("users.id")),
+    Column("decided_at", UtcDateTime),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_author_claims_status_created_at", "status", "created_at"),
+    Index("ix_author_claims_user_id", "user_id"),
+)
+"""Claims to author slots; a rejected claim frees its slot (the unique indexes skip it)."""
+
+_LIVE_CLAIM = author_claims.c.status != "rejected"
+Index(
+    "uq_author_claims_slot",
+    author_claims.c.paper_id,
+    author_claims.c.author_index,
+    unique=True,
+    sqlite_where=_LIVE_CLAIM,
+    postgresql_where=_LIVE_CLAIM,
+)
+Index(
+    "uq_author_claims_member",
+    author_claims.c.paper_id,
+    author_claims.c.user_id,
+    unique=True,
+    sqlite_where=_LIVE_CLAIM,
+    postgresql_where=_LIVE_CLAIM,
+)
