@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from paperboy.domain.claims import AuthorClaim, ClaimStatus
-from paperboy.storage.claims import SlotTaken, SqlClaimStore
+from paperboy.domain.claims import AuthorClaim, ClaimStatus, SlotTaken
+from paperboy.storage.claims import SqlClaimStore
 from paperboy.storage.engine import make_engine
 from paperboy.storage.papers import SqlPaperStore
 from tests.support.discussion import T0, insert_paper, insert_user

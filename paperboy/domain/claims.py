@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from paperboy.domain.moderation import Conflict
+
 
 class ClaimStatus(StrEnum):
     PENDING = "pending"
@@ -32,3 +34,7 @@ class AuthorClaim:
     @property
     def is_approved(self) -> bool:
         return self.status is ClaimStatus.APPROVED
+
+
+class SlotTaken(Conflict):
+    """The author slot, or this member's claim on the paper, is already pending or approved."""

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from paperboy.domain.accounts import AccountStatus, User
+from paperboy.domain.accounts import AccountStatus
+from paperboy.domain.moderation import can_moderate as can_moderate
 
 DELETED_MEMBER = "deleted member"
 
@@ -84,11 +85,6 @@ class CommentReport:
     user_id: int
     reason: str
     created_at: datetime
-
-
-def can_moderate(user: User | None) -> bool:
-    """Curators and admins who may act: they see and undo hidden comments."""
-    return user is not None and user.is_active and user.role.can_curate()
 
 
 def is_shown(comment: Comment, *, moderator: bool) -> bool:

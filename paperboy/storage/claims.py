@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 
-from paperboy.domain.claims import AuthorClaim, ClaimStatus
+from paperboy.domain.claims import AuthorClaim, ClaimStatus, SlotTaken
 from paperboy.storage.comments import bump_content_revision
 from paperboy.storage.engine import write_transaction
 from paperboy.storage.schema import author_claims, papers, users
@@ -28,10 +28,6 @@ _CLAIMS = (
     .join(papers, papers.c.id == author_claims.c.paper_id)
     .join(users, users.c.id == author_claims.c.user_id)
 )
-
-
-class SlotTaken(Exception):
-    """The author slot, or this member's claim on the paper, is already pending or approved."""
 
 
 class SqlClaimStore:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
-from paperboy.domain.accounts import AccountStatus, Role
+from paperboy.domain.accounts import AccountStatus, Role, User
 from paperboy.domain.models import PaperRecord
 from paperboy.storage.engine import write_transaction
 from paperboy.storage.papers import SqlPaperStore
@@ -49,3 +49,26 @@ def insert_paper(engine: Engine, arxiv_id: str = "2603.01234", title: str = "A t
     )
     SqlPaperStore(engine).upsert_papers([record])
     return arxiv_id
+
+
+def insert_member(
+    engine: Engine,
+    username: str,
+    *,
+    role: Role = Role.MEMBER,
+    status: AccountStatus = AccountStatus.ACTIVE,
+    show_upvotes: bool = False,
+) -> User:
+    """A member row, as the services see it."""
+    user_id = insert_user(engine, username, role=role, status=status, show_upvotes=show_upvotes)
+    return User(
+        id=user_id,
+        username=username,
+        email=f"{username}@example.org",
+        display_name=username.title(),
+        role=role,
+        status=status,
+        email_verified_at=T0,
+        created_at=T0,
+        show_upvotes=show_upvotes,
+    )
