@@ -18,6 +18,7 @@ from paperboy.embeddings import embedder_for
 from paperboy.indexes.keyword import TantivyKeywordIndex
 from paperboy.indexes.vectors import FaissVectorIndex, vector_index_path
 from paperboy.services.ports import (
+    CurationStore,
     Embedder,
     EmbeddingStore,
     JobQueue,
@@ -25,6 +26,7 @@ from paperboy.services.ports import (
     PaperStore,
     SyncedVectorIndex,
     VectorLookup,
+    VoteStore,
 )
 from paperboy.services.search import search
 from paperboy.services.similar import DEFAULT_LIMIT, SimilarPaper, similar_papers
@@ -34,11 +36,13 @@ from paperboy.sources.http import PoliteClient
 from paperboy.sources.oai_pmh import OaiPmhSource
 from paperboy.sources.snapshot import JsonLinesPapers
 from paperboy.storage import migrations
+from paperboy.storage.curation import SqlCurationStore
 from paperboy.storage.embeddings import SqlEmbeddingStore
 from paperboy.storage.engine import is_sqlite, make_engine
 from paperboy.storage.jobs import SqlJobQueue
 from paperboy.storage.papers import SqlPaperStore
 from paperboy.storage.vectors import PgVectorIndex, SqlVectorLookup
+from paperboy.storage.votes import SqlVoteStore
 
 Clock = Callable[[], datetime]
 logger = logging.getLogger(__name__)
@@ -134,6 +138,8 @@ class Deps:
     embeddings: EmbeddingStore
     vectors: SyncedVectorIndex
     stored_vectors: VectorLookup
+    votes: VoteStore
+    curation: CurationStore
     clock: Clock = field(default=utc_now)
 
 
@@ -161,6 +167,8 @@ def build_deps(
         embeddings=SqlEmbeddingStore(engine),
         vectors=vector_index(settings, engine, embedder.name),
         stored_vectors=SqlVectorLookup(engine),
+        votes=SqlVoteStore(engine),
+        curation=SqlCurationStore(engine),
         clock=clock,
     )
 

@@ -93,6 +93,16 @@ class Settings:
     run_jobs: bool = field(
         default=True, metadata={"doc": "run the embedded job runner inside `paperboy serve`"}
     )
+    submission_window_days: int = field(
+        default=14,
+        metadata={"doc": "members may submit papers first published at most this many days ago"},
+    )
+    submission_daily_limit: int = field(
+        default=5, metadata={"doc": "papers one member may submit to one day's list"}
+    )
+    trending_window_days: int = field(
+        default=7, metadata={"doc": "trending ranks papers listed in the last this many days"}
+    )
 
     def __post_init__(self) -> None:
         _check(self)
@@ -207,6 +217,9 @@ def _check(settings: Settings) -> None:
         ("search_embed_timeout", settings.search_embed_timeout > 0, "more than zero seconds"),
         ("rrf_k", settings.rrf_k > 0, "more than zero"),
         ("base_url", settings.base_url.startswith(("http://", "https://")), "an http(s) URL"),
+        ("submission_window_days", 1 <= settings.submission_window_days <= 3650, "1 to 3650"),
+        ("submission_daily_limit", 0 <= settings.submission_daily_limit <= 1000, "0 to 1000"),
+        ("trending_window_days", 1 <= settings.trending_window_days <= 365, "1 to 365"),
     ]
     for name, ok, expected in checks:
         if not ok:

@@ -15,6 +15,9 @@ class Submitter:
     username: str
     fullname: str | None = None
     avatar_url: str | None = None
+    # set for a local member (their `users.id`); None for a person imported from a list source,
+    # whose username may be the same text as a local member's without being them
+    user_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,8 +115,9 @@ class DailyEntry:
     listed_on: date
     submitter: Submitter | None
     submitted_at: datetime | None
-    upvote_count: int
+    upvote_count: int  # imported upvotes plus members' upvotes
     comment_count: int
+    pinned: bool = False  # a curator put it at the top of its list
 
 
 class ListSort(StrEnum):
@@ -121,6 +125,7 @@ class ListSort(StrEnum):
 
     UPVOTES = "upvotes"
     NEWEST = "newest"
+    TRENDING = "trending"  # by `domain.ranking`'s score; stores order it as UPVOTES
 
 
 @dataclass(frozen=True, slots=True)

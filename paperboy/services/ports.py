@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -11,6 +11,7 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from paperboy.domain.community import EntryChange, VoteHistory, VoteState
 from paperboy.domain.embedding import EmbeddingTask as EmbeddingTask
 from paperboy.domain.indexing import IndexDocument, SyncPosition, SyncState
 from paperboy.domain.mail import OutgoingMail, RenderedMail
@@ -45,7 +46,11 @@ class PaperStore(Protocol):
     ) -> list[Outcome]: ...
 
     def upsert_entries(
-        self, records: Sequence[EntryRecord], cursor: Cursor | None = None
+        self,
+        records: Sequence[EntryRecord],
+        cursor: Cursor | None = None,
+        *,
+        observed_at: datetime | None = None,
     ) -> list[Outcome]: ...
 
     def paper(self, arxiv_id: str) -> Paper | None: ...
@@ -246,3 +251,49 @@ class MailTemplates(Protocol):
     """Renders a named mail template (text + HTML + subject) with `context`."""
 
     def render(self, name: str, context: Mapping[str, Any]) -> RenderedMail: ...
+
+
+# ---- the research community (issue 4): upvotes and curated lists
+
+
+class VoteStore(Protocol):
+    """Members' upvotes, counted exactly, and the imported upvote history for trending."""
+
+    def set_vote(
+        self, user_id: int, arxiv_id: str, on: bool, now: datetime
+    ) -> VoteState | None: ...
+
+    def vote_state(self, user_id: int | None, arxiv_id: str) -> VoteState | None: ...
+
+    def voted_among(self, user_id: int, arxiv_ids: Iterable[str]) -> set[str]: ...
+
+    def member_vote_count(self, arxiv_id: str) -> int: ...
+
+    def upvoted_papers(self, user_id: int, limit: int = 100) -> list[str]: ...
+
+    def vote_history(self, arxiv_ids: Sequence[str]) -> dict[str, VoteHistory]: ...
+
+    def observations(self, arxiv_id: str) -> list[tuple[datetime, int]]: ...
+
+
+class CurationStore(Protocol):
+    """Entries members and curators add to daily lists, and curators' removals and pins."""
+
+    def add_entry(
+        self,
+        arxiv_id: str,
+        day: date,
+        user_id: int | None,
+        now: datetime,
+        *,
+        daily_limit: int | None = None,
+        restore: bool = False,
+    ) -> EntryChange: ...
+
+    def set_hidden(self, arxiv_id: str, day: date, hidden: bool, now: datetime) -> bool: ...
+
+    def set_pinned(self, arxiv_id: str, day: date, pinned: bool, now: datetime) -> bool: ...
+
+    def submissions_on(self, user_id: int, day: date) -> int: ...
+
+    def hidden_on(self, day: date) -> list[str]: ...

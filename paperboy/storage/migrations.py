@@ -45,6 +45,16 @@ def _users(connection: Connection) -> None:
     schema.metadata.create_all(connection, tables=[schema.users])
 
 
+def _votes_and_curation(connection: Connection) -> None:
+    tables = [
+        schema.votes,
+        schema.paper_vote_counts,
+        schema.upvote_observations,
+        schema.entry_curation,
+    ]
+    schema.metadata.create_all(connection, tables=tables)
+
+
 def _comments_and_claims(connection: Connection) -> None:
     tables = [
         schema.comments,
@@ -61,6 +71,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "paper vectors (pgvector HNSW on PostgreSQL)", create_embeddings_table),
     Migration(5, "change-order and title indexes for search (pg_trgm)", indexing.create_indexes),
     Migration(6, "members", _users),
+    Migration(8, "upvotes, imported upvote history, daily entry curation", _votes_and_curation),
     Migration(9, "comments, reports, comment counts, authorship claims", _comments_and_claims),
 )
 

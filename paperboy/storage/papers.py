@@ -7,7 +7,7 @@ from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, and_, bindparam, func, select, tuple_
+from sqlalchemy import Connection, Engine, Table, and_, bindparam, false, func, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from paperboy.domain.indexing import IndexDocument, SyncPosition
@@ -27,12 +27,16 @@ from paperboy.storage.engine import write_transaction
 from paperboy.storage.merge import merge_paper, paper_row
 from paperboy.storage.schema import (
     daily_entries,
+    entry_curation,
     ingest_cursors,
     paper_versions,
+    paper_vote_counts,
     papers,
     revisions,
     submitters,
+    users,
 )
+from paperboy.storage.votes import record_observations
 
 Cursor = Any  # services.ports.Cursor, structurally: .source and .value
 _BATCH = 500
@@ -67,13 +71,23 @@ class SqlPaperStore:
         return outcomes
 
     def upsert_entries(
-        self, records: Sequence[EntryRecord], cursor: Cursor | None = None
+        self,
+        records: Sequence[EntryRecord],
+        cursor: Cursor | None = None,
+        *,
+        observed_at: datetime | None = None,
     ) -> list[Outcome]:
-        """Upsert each entry's paper, submitter and list entry in one transaction."""
+        """Upsert each entry's paper, submitter and list entry in one transaction.
+
+        The upvote counts are also kept as observed at `observed_at` (default: now), when they
+        moved, so trending can date the imported upvotes.
+        """
         with self._write() as connection:
             paper_outcomes, ids = self._upsert_papers(connection, [r.paper for r in records])
             submitter_ids = self._upsert_submitters(connection, records)
             entry_outcomes = self._upsert_entry_rows(connection, records, ids, submitter_ids)
+            counts = {ids[r.paper.arxiv_id]: r.upvote_count for r in records}
+            record_observations(connection, counts, observed_at or datetime.now(UTC))
             _bump_revision_if_changed(connection, paper_outcomes + entry_outcomes)
             if cursor is not None:
                 self._save_cursor(connection, cursor)
@@ -264,13 +278,13 @@ class SqlPaperStore:
     ) -> list[DailyEntry]:
         query = _entries_query().where(daily_entries.c.listed_on.between(first, last))
         if submitter is not None:
-            query = query.where(submitters.c.username == submitter)
+            query = query.where(_submitted_by(submitter))
         # NULLS LAST on both engines (PostgreSQL would put unknown times first on DESC).
         submitted = daily_entries.c.submitted_at.desc().nulls_last()
         if sort is ListSort.NEWEST:
             order = [submitted, papers.c.published_at.desc().nulls_last()]
         else:
-            order = [daily_entries.c.upvote_count.desc(), submitted]
+            order = [_PINNED.desc(), _UPVOTES.desc(), submitted]
         query = query.order_by(*order, papers.c.arxiv_id.desc()).limit(limit).offset(offset)
         with self.engine.connect() as connection:
             return [_entry(row) for row in connection.execute(query)]
@@ -280,13 +294,11 @@ class SqlPaperStore:
     ) -> int:
         query = (
             select(func.count())
-            .select_from(daily_entries)
-            .where(daily_entries.c.listed_on.between(first, last))
+            .select_from(_ENTRY_JOINS)
+            .where(daily_entries.c.listed_on.between(first, last), _VISIBLE)
         )
         if submitter is not None:
-            query = query.join(submitters, submitters.c.id == daily_entries.c.submitter_id).where(
-                submitters.c.username == submitter
-            )
+            query = query.where(_submitted_by(submitter))
         with self.engine.connect() as connection:
             return int(connection.execute(query).scalar_one())
 
@@ -391,7 +403,13 @@ class SqlPaperStore:
 def _papers_by_ids_query() -> Any:
     """Papers by id with their best upvotes and last list day, built once (search runs it a lot)."""
     of_paper = daily_entries.c.paper_id == papers.c.id
-    upvotes = select(func.max(daily_entries.c.upvote_count)).where(of_paper).scalar_subquery()
+    imported = select(func.max(daily_entries.c.upvote_count)).where(of_paper).scalar_subquery()
+    members = (
+        select(paper_vote_counts.c.vote_count)
+        .where(paper_vote_counts.c.paper_id == papers.c.id)
+        .scalar_subquery()
+    )
+    upvotes = func.coalesce(imported, 0) + func.coalesce(members, 0)
     listed_on = select(func.max(daily_entries.c.listed_on)).where(of_paper).scalar_subquery()
     return select(papers, upvotes.label("best_upvotes"), listed_on.label("last_listed_on")).where(
         papers.c.arxiv_id.in_(bindparam("arxiv_ids", expanding=True))
@@ -440,21 +458,43 @@ def _chunks(items: Sequence[Any], size: int = _BATCH) -> Iterator[Sequence[Any]]
         yield items[start : start + size]
 
 
+# An entry's upvotes are the imported count plus members' votes; a local member who put it on
+# the list is its submitter, before any imported one; entries a curator removed are left out.
+_ENTRY_JOINS = (
+    daily_entries.join(papers, papers.c.id == daily_entries.c.paper_id)
+    .outerjoin(submitters, submitters.c.id == daily_entries.c.submitter_id)
+    .outerjoin(paper_vote_counts, paper_vote_counts.c.paper_id == daily_entries.c.paper_id)
+    .outerjoin(entry_curation, entry_curation.c.entry_id == daily_entries.c.id)
+    .outerjoin(users, users.c.id == entry_curation.c.submitted_by_id)
+)
+_UPVOTES = daily_entries.c.upvote_count + func.coalesce(paper_vote_counts.c.vote_count, 0)
+_PINNED = func.coalesce(entry_curation.c.pinned, false())
+_VISIBLE = or_(entry_curation.c.hidden.is_(None), entry_curation.c.hidden == false())
+
+
+def _submitted_by(username: str) -> Any:
+    """The entry's shown submitter (a local member before an imported one) is `username`."""
+    return func.coalesce(users.c.username, submitters.c.username) == username
+
+
 def _entries_query() -> Any:
     return (
         select(
             papers,
             daily_entries.c.listed_on,
             daily_entries.c.submitted_at.label("entry_submitted_at"),
-            daily_entries.c.upvote_count,
+            _UPVOTES.label("upvote_count"),
             daily_entries.c.comment_count,
             submitters.c.username.label("submitter_username"),
             submitters.c.fullname.label("submitter_fullname"),
             submitters.c.avatar_url.label("submitter_avatar_url"),
+            users.c.id.label("member_id"),
+            users.c.username.label("member_username"),
+            users.c.display_name.label("member_display_name"),
+            _PINNED.label("pinned"),
         )
-        .select_from(daily_entries)
-        .join(papers, papers.c.id == daily_entries.c.paper_id)
-        .outerjoin(submitters, submitters.c.id == daily_entries.c.submitter_id)
+        .select_from(_ENTRY_JOINS)
+        .where(_VISIBLE)
     )
 
 
@@ -489,13 +529,18 @@ def _entry(row: Any) -> DailyEntry:
         if row.submitter_username
         else None
     )
+    if row.member_id is not None:
+        submitter = Submitter(
+            row.member_username, row.member_display_name, None, user_id=row.member_id
+        )
     return DailyEntry(
         paper=_paper(row, ()),
         listed_on=row.listed_on,
         submitter=submitter,
         submitted_at=row.entry_submitted_at,
-        upvote_count=row.upvote_count,
+        upvote_count=int(row.upvote_count),
         comment_count=row.comment_count,
+        pinned=bool(row.pinned),
     )
 
 

@@ -179,6 +179,54 @@ users = Table(
 )
 """Members. A deleted member keeps the row (id, a placeholder username) and nothing personal."""
 
+votes = Table(
+    "votes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("paper_id", ForeignKey("papers.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("user_id", "paper_id"),
+    Index("ix_votes_paper_id_created_at", "paper_id", "created_at"),
+)
+"""Members' upvotes, one per member and paper; the time of each is kept for trending."""
+
+paper_vote_counts = Table(
+    "paper_vote_counts",
+    metadata,
+    Column("paper_id", ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    Column("vote_count", Integer, nullable=False, default=0),
+)
+"""Members' upvotes per paper, moved in the transaction that adds or removes a vote.
+
+A table of its own, not a column of `papers`: paper upserts rewrite whole rows they read
+earlier, which on PostgreSQL could put back a count a concurrent vote had just moved.
+"""
+
+upvote_observations = Table(
+    "upvote_observations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("paper_id", ForeignKey("papers.id", ondelete="CASCADE"), nullable=False),
+    Column("observed_at", UtcDateTime, nullable=False),
+    Column("upvote_count", Integer, nullable=False),
+    UniqueConstraint("paper_id", "observed_at"),
+)
+"""Imported upvote counts as a list source showed them, kept only when the count moved."""
+
+entry_curation = Table(
+    "entry_curation",
+    metadata,
+    Column("entry_id", ForeignKey("daily_entries.id", ondelete="CASCADE"), primary_key=True),
+    # a local member who put the paper on the list (imported submitters are in `submitters`)
+    Column("submitted_by_id", ForeignKey("users.id", ondelete="SET NULL")),
+    Column("pinned", Boolean, nullable=False, default=False),
+    Column("hidden", Boolean, nullable=False, default=False),
+    Column("modified_at", UtcDateTime, nullable=False),
+    Index("ix_entry_curation_submitted_by_id", "submitted_by_id"),
+)
+"""What curators and members did to a daily entry; imports never touch it, so it survives them."""
+
 EMBEDDING_DIMENSION = 384
 
 
