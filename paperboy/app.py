@@ -17,12 +17,15 @@ from paperboy.domain.search import SearchRequest, SearchResult
 from paperboy.embeddings import embedder_for
 from paperboy.indexes.keyword import TantivyKeywordIndex
 from paperboy.indexes.vectors import FaissVectorIndex, vector_index_path
+from paperboy.mail import mail_templates_for, mailer_for
 from paperboy.services.ports import (
     CurationStore,
     Embedder,
     EmbeddingStore,
     JobQueue,
     KeywordIndex,
+    Mailer,
+    MailTemplates,
     PaperStore,
     SyncedVectorIndex,
     VectorLookup,
@@ -138,6 +141,8 @@ class Deps:
     embeddings: EmbeddingStore
     vectors: SyncedVectorIndex
     stored_vectors: VectorLookup
+    mailer: Mailer
+    mail_templates: MailTemplates
     votes: VoteStore
     curation: CurationStore
     clock: Clock = field(default=utc_now)
@@ -149,11 +154,12 @@ def build_deps(
     clock: Clock = utc_now,
     transport: httpx.BaseTransport | None = None,
     embedder: Embedder | None = None,
+    mailer: Mailer | None = None,
 ) -> Deps:
     """The concrete objects for `settings`; the database must already be upgraded.
 
     The bundled model loads on its first embedding, so building deps stays cheap; tests may
-    pass their own `embedder`.
+    pass their own `embedder` and `mailer`.
     """
     engine = make_engine(settings.database_url)
     embedder = embedder or embedder_for(settings.embedder)
@@ -167,6 +173,8 @@ def build_deps(
         embeddings=SqlEmbeddingStore(engine),
         vectors=vector_index(settings, engine, embedder.name),
         stored_vectors=SqlVectorLookup(engine),
+        mailer=mailer or mailer_for(settings, clock),
+        mail_templates=mail_templates_for(settings),
         votes=SqlVoteStore(engine),
         curation=SqlCurationStore(engine),
         clock=clock,

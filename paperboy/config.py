@@ -12,12 +12,13 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 ENV_PREFIX = "PAPERBOY_"
-SECRET_FIELDS = frozenset({"secret_key"})
+SECRET_FIELDS = frozenset({"secret_key", "smtp_password"})
 
 
 class SettingsError(ValueError):
@@ -93,6 +94,38 @@ class Settings:
     run_jobs: bool = field(
         default=True, metadata={"doc": "run the embedded job runner inside `paperboy serve`"}
     )
+    mail_backend: str = field(
+        default="folder",
+        metadata={
+            "doc": "how mail leaves: folder (.eml files in mail_dir, the offline demo) or smtp"
+        },
+    )
+    mail_dir: str = field(
+        default="",
+        metadata={
+            "doc": "folder the folder backend writes .eml files to (default: beside the SQLite "
+            "file, or ./paperboy-mail with PostgreSQL)"
+        },
+    )
+    mail_from: str = field(
+        default="paperboy <paperboy@localhost>",
+        metadata={"doc": "From header of every email: an address, optionally with a name"},
+    )
+    smtp_host: str = field(default="localhost", metadata={"doc": "SMTP server host name"})
+    smtp_port: int = field(
+        default=587, metadata={"doc": "SMTP server port (587 starttls, 465 tls, 25 none)"}
+    )
+    smtp_security: str = field(
+        default="starttls",
+        metadata={"doc": "none, starttls (upgrade a plain connection) or tls (TLS from the start)"},
+    )
+    smtp_username: str = field(default="", metadata={"doc": "SMTP login; empty: no login"})
+    smtp_password: str = field(
+        default="", repr=False, metadata={"doc": "SMTP password (masked in `paperboy config`)"}
+    )
+    smtp_timeout: float = field(
+        default=30.0, metadata={"doc": "seconds before an SMTP connection or reply times out"}
+    )
     submission_window_days: int = field(
         default=14,
         metadata={"doc": "members may submit papers first published at most this many days ago"},
@@ -116,6 +149,16 @@ class Settings:
             if database and database != ":memory:":
                 return Path(database + ".indexes")
         return Path("paperboy-indexes")
+
+    def mail_path(self) -> Path:
+        """Where the folder mail backend writes: `mail_dir`, or a folder beside the database."""
+        if self.mail_dir:
+            return Path(self.mail_dir)
+        if self.database_url.startswith("sqlite:///"):
+            database = self.database_url.removeprefix("sqlite:///")
+            if database and database != ":memory:":
+                return Path(database + ".mail")
+        return Path("paperboy-mail")
 
     def masked(self) -> dict[str, object]:
         """The settings as a dict with secrets hidden, for logs and `paperboy config`."""
@@ -217,6 +260,7 @@ def _check(settings: Settings) -> None:
         ("search_embed_timeout", settings.search_embed_timeout > 0, "more than zero seconds"),
         ("rrf_k", settings.rrf_k > 0, "more than zero"),
         ("base_url", settings.base_url.startswith(("http://", "https://")), "an http(s) URL"),
+        *_mail_checks(settings),
         ("submission_window_days", 1 <= settings.submission_window_days <= 3650, "1 to 3650"),
         ("submission_daily_limit", 0 <= settings.submission_daily_limit <= 1000, "0 to 1000"),
         ("trending_window_days", 1 <= settings.trending_window_days <= 365, "1 to 365"),
@@ -227,3 +271,25 @@ def _check(settings: Settings) -> None:
             raise SettingsError(f"{ENV_PREFIX}{name.upper()}: must be {expected}, got {value!r}")
     if settings.production and settings.secret_key in {"", "change-me"}:
         raise SettingsError("PAPERBOY_SECRET_KEY: set a real secret when PAPERBOY_PRODUCTION is on")
+
+
+def _mail_checks(settings: Settings) -> list[tuple[str, bool, str]]:
+    _, address = parseaddr(settings.mail_from)
+    printable = settings.mail_from.isprintable()
+    smtp = settings.mail_backend == "smtp"
+    return [
+        ("mail_backend", settings.mail_backend in {"folder", "smtp"}, "folder or smtp"),
+        ("mail_from", printable and "@" in address, "an address like paperboy <me@example.org>"),
+        (
+            "smtp_host",
+            not smtp or bool(settings.smtp_host.strip()),
+            "set when mail_backend is smtp",
+        ),
+        ("smtp_port", 0 < settings.smtp_port < 65536, "a port between 1 and 65535"),
+        (
+            "smtp_security",
+            settings.smtp_security in {"none", "starttls", "tls"},
+            "none, starttls or tls",
+        ),
+        ("smtp_timeout", settings.smtp_timeout > 0, "more than zero seconds"),
+    ]

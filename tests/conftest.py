@@ -21,6 +21,7 @@ from paperboy.storage.engine import make_engine
 from paperboy.storage.migrations import upgrade
 from paperboy.storage.papers import SqlPaperStore
 from tests.support.postgres import PostgresCluster
+from tests.support.smtp import SmtpSink, running_sink
 
 DATA = Path(__file__).parent / "data"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -110,3 +111,23 @@ def settings(sqlite_url: str) -> Settings:
 @pytest.fixture
 def deps(settings: Settings) -> Deps:
     return build_deps(settings)
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpSink]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps every message it accepts."""
+    with running_sink() as sink:
+        yield sink
+
+
+@pytest.fixture
+def smtp_settings(sqlite_url: str, smtp_sink: SmtpSink) -> Settings:
+    """Settings whose mail goes over SMTP to `smtp_sink` (plain, no login)."""
+    return make_settings(
+        sqlite_url,
+        mail_backend="smtp",
+        smtp_host=smtp_sink.host,
+        smtp_port=smtp_sink.port,
+        smtp_security="none",
+        smtp_timeout=5.0,
+    )

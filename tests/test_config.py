@@ -32,6 +32,15 @@ GOOD: dict[str, tuple[str, object]] = {
     "embedder": ("hashing",) * 2,
     "search_embed_timeout": ("0.25", 0.25),
     "rrf_k": ("20", 20.0),
+    "mail_backend": ("smtp",) * 2,
+    "mail_dir": ("/var/lib/paperboy/mail",) * 2,
+    "mail_from": ("Lab papers <papers@lab.example.org>",) * 2,
+    "smtp_host": ("mail.example.org",) * 2,
+    "smtp_port": ("465", 465),
+    "smtp_security": ("tls",) * 2,
+    "smtp_username": ("papers",) * 2,
+    "smtp_password": ("hunter2",) * 2,
+    "smtp_timeout": ("5", 5.0),
 }
 REAL_SECRET = {"secret_key": "x" * 32}  # production refuses to start without one
 
@@ -59,6 +68,12 @@ BAD = [
     ("embedder", "bert"),
     ("search_embed_timeout", "0"),
     ("rrf_k", "-1"),
+    ("mail_backend", "sendmail"),
+    ("mail_from", "paperboy"),
+    ("mail_from", "paperboy <pb@example.org>\r\nBcc: x@example.org"),
+    ("smtp_port", "0"),
+    ("smtp_security", "ssl"),
+    ("smtp_timeout", "0"),
 ]
 
 

@@ -1,0 +1,149 @@
+"""MIME messages from `OutgoingMail`: multipart text + HTML, UTF-8, and no header injection."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.headerregistry import Address, BaseHeader, HeaderRegistry, UnstructuredHeader
+from email.message import EmailMessage
+from email.policy import SMTP, Policy
+from email.utils import format_datetime, parseaddr
+from typing import cast
+from urllib.parse import urlsplit
+
+from paperboy.domain.mail import InvalidAddress, OutgoingMail, UnsafeHeader, checked_address
+
+Clock = Callable[[], datetime]
+
+# set from OutgoingMail's own fields or by MIME itself; an extra header may not override them
+RESERVED_HEADERS = frozenset(
+    {
+        "from",
+        "to",
+        "cc",
+        "bcc",
+        "subject",
+        "date",
+        "message-id",
+        "mime-version",
+        "content-type",
+        "content-transfer-encoding",
+        "sender",
+        "reply-to",
+        "return-path",
+    }
+)
+_HEADER_NAME = re.compile(r"[!-9;-~]+")  # printable ASCII but the colon (RFC 5322 ftext)
+# 7-bit safe for servers without 8BITMIME, and still readable as source
+_CTE = "quoted-printable"
+_MESSAGE_ID = re.compile(r"<[^<>@\s]+@[^<>@\s]+>")
+
+
+class _VerbatimHeader(UnstructuredHeader):
+    """An extra header folded only at its spaces, never turned into encoded-words.
+
+    The standard policy encodes any token too long for a 78-column line (a signed
+    List-Unsubscribe URL) as `=?utf-8?q?…?=`, which mail clients then cannot follow.
+    """
+
+    def fold(self, *, policy: Policy) -> str:
+        header = cast(BaseHeader, self)  # the registry mixes BaseHeader in when it builds one
+        value = str(self)
+        if not value.isascii():
+            return BaseHeader.fold(header, policy=policy)
+        first = f"{header.name}:"
+        lines = [first]
+        for word in value.split(" "):
+            if len(lines[-1]) + 1 + len(word) > 78 and lines[-1] not in {first, ""}:
+                lines.append("")
+            lines[-1] += f" {word}"
+        return policy.linesep.join(lines) + policy.linesep
+
+
+# extra headers (the only names without a registered class here) are written verbatim
+POLICY = SMTP.clone(header_factory=HeaderRegistry(default_class=_VerbatimHeader))
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def check_header_value(name: str, value: str) -> str:
+    """`value` unchanged when it is safe in a header; `UnsafeHeader` naming `name` if not.
+
+    Refuses every control character (CR, LF, NUL, tab…) and Unicode line/paragraph
+    separators: any of them could end the header and start another.
+    """
+    for char in value:
+        if unicodedata.category(char) in {"Cc", "Zl", "Zp"}:
+            raise UnsafeHeader(f"{name}: contains a control character or line break ({char!r})")
+    return value
+
+
+def id_domain(base_url: str) -> str:
+    """The host name Message-IDs end with: the public site's, else localhost."""
+    return urlsplit(base_url).hostname or "localhost"
+
+
+def sender_address(mail_from: str) -> Address:
+    """The From header's address from a setting like `paperboy <paperboy@example.org>`."""
+    check_header_value("mail_from", mail_from)
+    name, address = parseaddr(mail_from)
+    if not address:
+        raise InvalidAddress(f"mail_from: {mail_from!r} has no address")
+    return Address(display_name=name, addr_spec=checked_address(address))
+
+
+@dataclass(frozen=True, slots=True)
+class Composer:
+    """Turns `OutgoingMail` into a MIME message from one sender, with ids under one domain."""
+
+    sender: Address
+    domain: str
+    clock: Clock = _utc_now
+
+    @classmethod
+    def from_settings(cls, mail_from: str, base_url: str, clock: Clock = _utc_now) -> Composer:
+        return cls(sender_address(mail_from), id_domain(base_url), clock)
+
+    def new_message_id(self) -> str:
+        return f"<{uuid.uuid4().hex}@{self.domain}>"
+
+    def compose(self, mail: OutgoingMail) -> EmailMessage:
+        """The message to hand to SMTP or a file; raises `UnsafeHeader` or `InvalidAddress`."""
+        check_header_value("to", mail.to)
+        recipient = checked_address(mail.to)
+        message = EmailMessage(policy=POLICY)
+        message["From"] = self.sender
+        message["To"] = recipient
+        message["Subject"] = check_header_value("subject", mail.subject)
+        message["Date"] = format_datetime(self.clock().astimezone(UTC))
+        message["Message-ID"] = self._message_id(mail.message_id)
+        for name, value in mail.headers:
+            message[_checked_name(name)] = check_header_value(name, value)
+        message.set_content(mail.text, subtype="plain", charset="utf-8", cte=_CTE)
+        if mail.html is not None:
+            message.add_alternative(mail.html, subtype="html", charset="utf-8", cte=_CTE)
+            for part in message.iter_parts():
+                del part["MIME-Version"]  # the stdlib copies it into parts; it belongs on top
+        return message
+
+    def _message_id(self, given: str | None) -> str:
+        if given is None:
+            return self.new_message_id()
+        check_header_value("message_id", given)
+        if not _MESSAGE_ID.fullmatch(given):
+            raise UnsafeHeader(f"message_id: {given!r} is not of the form <left@right>")
+        return given
+
+
+def _checked_name(name: str) -> str:
+    if not _HEADER_NAME.fullmatch(name):
+        raise UnsafeHeader(f"header name {name!r}: only printable ASCII without ':' or spaces")
+    if name.lower() in RESERVED_HEADERS:
+        raise UnsafeHeader(f"header {name}: set by the mailer, not by extra headers")
+    return name
