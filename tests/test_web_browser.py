@@ -6,21 +6,19 @@ recorded days, exactly as `paperboy serve` runs it (`create_app_from_env`).
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import httpx
 import pytest
 
-from tests.conftest import need
+from tests.support.live_server import (
+    chromium_browser,  # noqa: F401  (the `browser` fixture)
+    open_page,
+    served_app,
+    server_environment,
+)
 from tests.support.recorded_days import MATH_PAPER, write_recorded_days
 
 if TYPE_CHECKING:
@@ -28,85 +26,23 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-ROOT = Path(__file__).parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def wait_until_serving(server: subprocess.Popen[bytes], url: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        if server.poll() is not None:
-            raise RuntimeError(f"the server exited with status {server.returncode}")
-        try:
-            httpx.get(url, timeout=1.0).raise_for_status()
-            return
-        except httpx.HTTPError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    need(CHROMIUM.exists(), f"Debian's Chromium is not installed at {CHROMIUM}")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        need(False, "the playwright package is not installed")
-        raise
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
 
 @pytest.fixture(scope="module")
 def live_server(
-    browser: Browser, sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+    browser: Browser,
+    sqlite_template: Path,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[str]:
     """The base URL of the app served by uvicorn in a subprocess over the recorded days."""
     database = write_recorded_days(sqlite_template, tmp_path_factory.mktemp("live") / "db.sqlite3")
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERBOY_")}
-    env["PAPERBOY_DATABASE_URL"] = f"sqlite:///{database}"
-    command = [sys.executable, "-m", "uvicorn", "--factory", "paperboy.web.app:create_app_from_env"]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-    server = subprocess.Popen(command, env=env, cwd=ROOT)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(server, f"{base_url}/static/style.css")
+    with served_app(server_environment(database_url=f"sqlite:///{database}")) as base_url:
         yield base_url
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 @pytest.fixture
 def console_errors() -> list[str]:
     """Errors the page logged: script failures and refused loads (CSP violations)."""
     return []
-
-
-@contextmanager
-def open_page(browser: Browser, base_url: str, errors: list[str], **options: Any) -> Iterator[Page]:
-    """A page in a fresh browser context that records console errors into `errors`."""
-    context = browser.new_context(base_url=base_url, **options)
-    page = context.new_page()
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-    try:
-        yield page
-    finally:
-        context.close()
 
 
 @pytest.fixture

@@ -16,14 +16,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.support.recorded_days import write_recorded_days
-from tests.test_web_browser import (  # noqa: F401  (the browser fixture, shared)
+from tests.support.live_server import (
     ROOT,
-    browser,
-    free_port,
+    chromium_browser,  # noqa: F401  (the `browser` fixture)
     open_page,
-    wait_until_serving,
+    served_app,
 )
+from tests.support.recorded_days import write_recorded_days
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -36,7 +35,7 @@ PAPERBOY = Path(sys.executable).parent / "paperboy"
 
 @pytest.fixture(scope="module")
 def search_server(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     sqlite_template: Path,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[str]:
@@ -54,21 +53,12 @@ def search_server(
         subprocess.run(
             [str(PAPERBOY), *command], env=env, cwd=ROOT, check=True, capture_output=True
         )
-    port = free_port()
-    command = [sys.executable, "-m", "uvicorn", "--factory", "paperboy.web.app:create_app_from_env"]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-    server = subprocess.Popen(command, env=env, cwd=ROOT)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(server, f"{base_url}/static/style.css")
+    with served_app(env) as base_url:
         yield base_url
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def test_reader_searches_from_the_header_filters_and_opens_a_result(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     search_server: str,
 ) -> None:
     from playwright.sync_api import expect
