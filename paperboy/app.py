@@ -18,6 +18,8 @@ from paperboy.embeddings import embedder_for
 from paperboy.indexes.keyword import TantivyKeywordIndex
 from paperboy.indexes.vectors import FaissVectorIndex, vector_index_path
 from paperboy.mail import mail_templates_for, mailer_for
+from paperboy.services.claims import ClaimStore
+from paperboy.services.comments import CommentStore
 from paperboy.services.ports import (
     CurationStore,
     Embedder,
@@ -31,6 +33,7 @@ from paperboy.services.ports import (
     VectorLookup,
     VoteStore,
 )
+from paperboy.services.profiles import ProfileStore
 from paperboy.services.search import search
 from paperboy.services.similar import DEFAULT_LIMIT, SimilarPaper, similar_papers
 from paperboy.sources.arxiv_api import ArxivApiSource
@@ -39,11 +42,14 @@ from paperboy.sources.http import PoliteClient
 from paperboy.sources.oai_pmh import OaiPmhSource
 from paperboy.sources.snapshot import JsonLinesPapers
 from paperboy.storage import migrations
+from paperboy.storage.claims import SqlClaimStore
+from paperboy.storage.comments import SqlCommentStore
 from paperboy.storage.curation import SqlCurationStore
 from paperboy.storage.embeddings import SqlEmbeddingStore
 from paperboy.storage.engine import is_sqlite, make_engine
 from paperboy.storage.jobs import SqlJobQueue
 from paperboy.storage.papers import SqlPaperStore
+from paperboy.storage.profiles import SqlProfileStore
 from paperboy.storage.vectors import PgVectorIndex, SqlVectorLookup
 from paperboy.storage.votes import SqlVoteStore
 
@@ -145,6 +151,9 @@ class Deps:
     mail_templates: MailTemplates
     votes: VoteStore
     curation: CurationStore
+    comments: CommentStore
+    claims: ClaimStore
+    profiles: ProfileStore
     clock: Clock = field(default=utc_now)
 
 
@@ -177,6 +186,9 @@ def build_deps(
         mail_templates=mail_templates_for(settings),
         votes=SqlVoteStore(engine),
         curation=SqlCurationStore(engine),
+        comments=SqlCommentStore(engine),
+        claims=SqlClaimStore(engine),
+        profiles=SqlProfileStore(engine),
         clock=clock,
     )
 

@@ -136,6 +136,9 @@ class Settings:
     trending_window_days: int = field(
         default=7, metadata={"doc": "trending ranks papers listed in the last this many days"}
     )
+    comment_max_length: int = field(
+        default=10_000, metadata={"doc": "longest comment body in characters (longer: 413)"}
+    )
 
     def __post_init__(self) -> None:
         _check(self)
@@ -259,6 +262,7 @@ def _check(settings: Settings) -> None:
         ("embedder", settings.embedder in {"minilm", "hashing"}, "minilm or hashing"),
         ("search_embed_timeout", settings.search_embed_timeout > 0, "more than zero seconds"),
         ("rrf_k", settings.rrf_k > 0, "more than zero"),
+        ("comment_max_length", 1 <= settings.comment_max_length <= 100_000, "1 to 100000"),
         ("base_url", settings.base_url.startswith(("http://", "https://")), "an http(s) URL"),
         *_mail_checks(settings),
         ("submission_window_days", 1 <= settings.submission_window_days <= 3650, "1 to 3650"),

@@ -29,6 +29,7 @@ from paperboy.storage.schema import (
     daily_entries,
     entry_curation,
     ingest_cursors,
+    paper_comment_counts,
     paper_versions,
     paper_vote_counts,
     papers,
@@ -466,9 +467,12 @@ _ENTRY_JOINS = (
     .outerjoin(paper_vote_counts, paper_vote_counts.c.paper_id == daily_entries.c.paper_id)
     .outerjoin(entry_curation, entry_curation.c.entry_id == daily_entries.c.id)
     .outerjoin(users, users.c.id == entry_curation.c.submitted_by_id)
+    .outerjoin(paper_comment_counts, paper_comment_counts.c.paper_id == daily_entries.c.paper_id)
 )
 _UPVOTES = daily_entries.c.upvote_count + func.coalesce(paper_vote_counts.c.vote_count, 0)
 _PINNED = func.coalesce(entry_curation.c.pinned, false())
+# numComments: the imported count plus members' visible comments here
+_COMMENTS = daily_entries.c.comment_count + func.coalesce(paper_comment_counts.c.visible_count, 0)
 _VISIBLE = or_(entry_curation.c.hidden.is_(None), entry_curation.c.hidden == false())
 
 
@@ -484,7 +488,7 @@ def _entries_query() -> Any:
             daily_entries.c.listed_on,
             daily_entries.c.submitted_at.label("entry_submitted_at"),
             _UPVOTES.label("upvote_count"),
-            daily_entries.c.comment_count,
+            _COMMENTS.label("comment_count"),
             submitters.c.username.label("submitter_username"),
             submitters.c.fullname.label("submitter_fullname"),
             submitters.c.avatar_url.label("submitter_avatar_url"),
@@ -539,7 +543,7 @@ def _entry(row: Any) -> DailyEntry:
         submitter=submitter,
         submitted_at=row.entry_submitted_at,
         upvote_count=int(row.upvote_count),
-        comment_count=row.comment_count,
+        comment_count=int(row.comment_count),
         pinned=bool(row.pinned),
     )
 
