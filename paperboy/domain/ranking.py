@@ -47,10 +47,18 @@ class Trend:
     age_hours: float
 
     @property
+    def recent_text(self) -> str:
+        votes = "upvote" if self.recent_count == 1 else "upvotes"
+        return f"{self.recent_count} {votes} in the last 24 h"
+
+    @property
+    def age_text(self) -> str:
+        return f"listed {_age(self.age_hours)} ago"
+
+    @property
     def explanation(self) -> str:
         """One line for readers: upvotes in the last 24 h and the paper's age."""
-        votes = "upvote" if self.recent_count == 1 else "upvotes"
-        return f"{self.recent_count} {votes} in the last 24 h · listed {_age(self.age_hours)} ago"
+        return f"{self.recent_text} · {self.age_text}"
 
 
 def imported_batches(
