@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +18,11 @@ from paperboy.embeddings import embedder_for
 from paperboy.indexes.keyword import TantivyKeywordIndex
 from paperboy.indexes.vectors import FaissVectorIndex, vector_index_path
 from paperboy.mail import mail_templates_for, mailer_for
+from paperboy.services.account_mail import AccountMail
+from paperboy.services.accounts import Accounts, Limits
 from paperboy.services.claims import ClaimStore
 from paperboy.services.comments import CommentStore
+from paperboy.services.passwords import Passwords
 from paperboy.services.ports import (
     CurationStore,
     Embedder,
@@ -34,7 +37,9 @@ from paperboy.services.ports import (
     VoteStore,
 )
 from paperboy.services.profiles import ProfileStore
+from paperboy.services.rate_limits import RateLimiter
 from paperboy.services.search import search
+from paperboy.services.sessions import Sessions
 from paperboy.services.similar import DEFAULT_LIMIT, SimilarPaper, similar_papers
 from paperboy.sources.arxiv_api import ArxivApiSource
 from paperboy.sources.daily_papers import DailyPapersBundle, DailyPapersFiles, DailyPapersUrl
@@ -42,6 +47,7 @@ from paperboy.sources.http import PoliteClient
 from paperboy.sources.oai_pmh import OaiPmhSource
 from paperboy.sources.snapshot import JsonLinesPapers
 from paperboy.storage import migrations
+from paperboy.storage.accounts import SqlAccountStore
 from paperboy.storage.claims import SqlClaimStore
 from paperboy.storage.comments import SqlCommentStore
 from paperboy.storage.curation import SqlCurationStore
@@ -50,6 +56,7 @@ from paperboy.storage.engine import is_sqlite, make_engine
 from paperboy.storage.jobs import SqlJobQueue
 from paperboy.storage.papers import SqlPaperStore
 from paperboy.storage.profiles import SqlProfileStore
+from paperboy.storage.rate_limits import SqlRateLimits
 from paperboy.storage.vectors import PgVectorIndex, SqlVectorLookup
 from paperboy.storage.votes import SqlVoteStore
 
@@ -154,6 +161,7 @@ class Deps:
     comments: CommentStore
     claims: ClaimStore
     profiles: ProfileStore
+    accounts: Accounts
     clock: Clock = field(default=utc_now)
 
 
@@ -172,6 +180,8 @@ def build_deps(
     """
     engine = make_engine(settings.database_url)
     embedder = embedder or embedder_for(settings.embedder)
+    mailer = mailer or mailer_for(settings, clock)
+    mail_templates = mail_templates_for(settings)
     return Deps(
         settings=settings,
         store=SqlPaperStore(engine),
@@ -182,13 +192,30 @@ def build_deps(
         embeddings=SqlEmbeddingStore(engine),
         vectors=vector_index(settings, engine, embedder.name),
         stored_vectors=SqlVectorLookup(engine),
-        mailer=mailer or mailer_for(settings, clock),
-        mail_templates=mail_templates_for(settings),
+        mailer=mailer,
+        mail_templates=mail_templates,
+        accounts=account_service(settings, engine, mailer, mail_templates, clock),
         votes=SqlVoteStore(engine),
         curation=SqlCurationStore(engine),
         comments=SqlCommentStore(engine),
         claims=SqlClaimStore(engine),
         profiles=SqlProfileStore(engine),
+        clock=clock,
+    )
+
+
+def account_service(
+    settings: Settings, engine: Engine, mailer: Mailer, templates: MailTemplates, clock: Clock
+) -> Accounts:
+    """Members, sessions and tokens over `engine`, with the settings' limits and lifetimes."""
+    store = SqlAccountStore(engine)
+    return Accounts(
+        store,
+        passwords=Passwords(),
+        sessions=Sessions(store, clock, timedelta(days=settings.session_days)),
+        limiter=RateLimiter(SqlRateLimits(engine)),
+        limits=Limits.from_settings(settings),
+        mail=AccountMail(store, mailer, templates, clock),
         clock=clock,
     )
 

@@ -140,6 +140,32 @@ class Settings:
         default=10_000, metadata={"doc": "longest comment body in characters (longer: 413)"}
     )
 
+    session_days: int = field(
+        default=30, metadata={"doc": "days a login lasts without a visit (each visit renews it)"}
+    )
+    login_limit_per_ip: int = field(
+        default=30, metadata={"doc": "login attempts one IP address may make per login window"}
+    )
+    login_limit_per_account: int = field(
+        default=10, metadata={"doc": "failed logins one account may have per login window"}
+    )
+    login_limit_window: int = field(
+        default=900, metadata={"doc": "seconds of the login rate-limit window"}
+    )
+    signup_limit_per_ip: int = field(
+        default=5, metadata={"doc": "sign-ups one IP address may make per sign-up window"}
+    )
+    signup_limit_window: int = field(
+        default=3600, metadata={"doc": "seconds of the sign-up rate-limit window"}
+    )
+    account_mail_limit: int = field(
+        default=5,
+        metadata={"doc": "verification, reset and change-email messages per account per hour"},
+    )
+    max_body_bytes: int = field(
+        default=1_048_576, metadata={"doc": "largest request body accepted (bigger: 413)"}
+    )
+
     def __post_init__(self) -> None:
         _check(self)
 
@@ -264,6 +290,7 @@ def _check(settings: Settings) -> None:
         ("rrf_k", settings.rrf_k > 0, "more than zero"),
         ("comment_max_length", 1 <= settings.comment_max_length <= 100_000, "1 to 100000"),
         ("base_url", settings.base_url.startswith(("http://", "https://")), "an http(s) URL"),
+        *_account_checks(settings),
         *_mail_checks(settings),
         ("submission_window_days", 1 <= settings.submission_window_days <= 3650, "1 to 3650"),
         ("submission_daily_limit", 0 <= settings.submission_daily_limit <= 1000, "0 to 1000"),
@@ -296,4 +323,17 @@ def _mail_checks(settings: Settings) -> list[tuple[str, bool, str]]:
             "none, starttls or tls",
         ),
         ("smtp_timeout", settings.smtp_timeout > 0, "more than zero seconds"),
+    ]
+
+
+def _account_checks(settings: Settings) -> list[tuple[str, bool, str]]:
+    return [
+        ("session_days", 1 <= settings.session_days <= 3650, "1 to 3650"),
+        ("login_limit_per_ip", settings.login_limit_per_ip >= 1, "at least 1"),
+        ("login_limit_per_account", settings.login_limit_per_account >= 1, "at least 1"),
+        ("login_limit_window", settings.login_limit_window >= 1, "at least 1 second"),
+        ("signup_limit_per_ip", settings.signup_limit_per_ip >= 1, "at least 1"),
+        ("signup_limit_window", settings.signup_limit_window >= 1, "at least 1 second"),
+        ("account_mail_limit", settings.account_mail_limit >= 1, "at least 1"),
+        ("max_body_bytes", settings.max_body_bytes >= 1024, "at least 1024 bytes"),
     ]

@@ -45,6 +45,11 @@ def _users(connection: Connection) -> None:
     schema.metadata.create_all(connection, tables=[schema.users])
 
 
+def _sessions_and_tokens(connection: Connection) -> None:
+    tables = [schema.sessions, schema.email_tokens, schema.api_tokens, schema.rate_limits]
+    schema.metadata.create_all(connection, tables=tables)
+
+
 def _votes_and_curation(connection: Connection) -> None:
     tables = [
         schema.votes,
@@ -71,6 +76,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "paper vectors (pgvector HNSW on PostgreSQL)", create_embeddings_table),
     Migration(5, "change-order and title indexes for search (pg_trgm)", indexing.create_indexes),
     Migration(6, "members", _users),
+    Migration(7, "sessions, email and API tokens, rate limits", _sessions_and_tokens),
     Migration(8, "upvotes, imported upvote history, daily entry curation", _votes_and_curation),
     Migration(9, "comments, reports, comment counts, authorship claims", _comments_and_claims),
 )

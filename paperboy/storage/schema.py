@@ -179,6 +179,63 @@ users = Table(
 )
 """Members. A deleted member keeps the row (id, a placeholder username) and nothing personal."""
 
+sessions = Table(
+    "sessions",
+    metadata,
+    # sha256 (hex) of the cookie's random token: a stolen database logs no one in
+    Column("id", String(64), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_seen_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("user_agent", String(300), nullable=False, default=""),
+    Column("ip", String(64), nullable=False, default=""),
+    Index("ix_sessions_user_id", "user_id"),
+    Index("ix_sessions_expires_at", "expires_at"),
+)
+"""Logged-in browsers; a row is the whole session (no server-side data beyond these columns)."""
+
+email_tokens = Table(
+    "email_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("purpose", String(20), nullable=False),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("new_email", String(254)),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("used_at", UtcDateTime),
+    Index("ix_email_tokens_user_id", "user_id"),
+)
+"""One-time links sent by email (verify, reset password, change email), stored hashed."""
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("prefix", String(16), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_used_at", UtcDateTime),
+    Column("revoked_at", UtcDateTime),
+    Index("ix_api_tokens_user_id", "user_id"),
+)
+"""Personal API tokens for scripts, stored hashed; revoked ones stay listed until deletion."""
+
+rate_limits = Table(
+    "rate_limits",
+    metadata,
+    Column("key", String(300), primary_key=True),
+    Column("window_start", UtcDateTime, primary_key=True),
+    Column("count", Integer, nullable=False),
+    Index("ix_rate_limits_window_start", "window_start"),
+)
+"""Attempts per (key, fixed time window), counted by an atomic upsert shared by all processes."""
+
 votes = Table(
     "votes",
     metadata,

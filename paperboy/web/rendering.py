@@ -6,6 +6,7 @@ them for a year and still see a new version the moment it ships.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from collections.abc import Mapping
 from pathlib import Path
@@ -34,11 +35,16 @@ _FILTERS = {
 }
 
 
+# Every page may show who is logged in and post forms: `user` and `csrf_token` are always set.
+VISITOR_DEFAULTS: Mapping[str, Any] = {"user": None, "csrf_token": ""}
+
+
 class Renderer:
-    """Renders templates to HTML responses; built once by `create_app`."""
+    """Renders templates to HTML responses; built once by `create_app`, bound per request."""
 
     def __init__(self, site_name: str) -> None:
         self.site_name = site_name
+        self.defaults: Mapping[str, Any] = VISITOR_DEFAULTS
         self.assets = asset_versions(STATIC)
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(TEMPLATES),
@@ -58,8 +64,14 @@ class Renderer:
         version = self.assets.get(path)
         return f"/static/{path}?v={version}" if version else f"/static/{path}"
 
+    def bound(self, defaults: Mapping[str, Any]) -> Renderer:
+        """This renderer giving every template `defaults` too (the visitor: user, csrf_token)."""
+        bound = copy.copy(self)
+        bound.defaults = {**VISITOR_DEFAULTS, **defaults}
+        return bound
+
     def render(self, name: str, context: Mapping[str, Any], status_code: int = 200) -> HTMLResponse:
-        html = self.env.get_template(name).render(context)
+        html = self.env.get_template(name).render({**self.defaults, **context})
         return HTMLResponse(html, status_code=status_code)
 
     def error_page(self, status_code: int, title: str, message: str) -> HTMLResponse:
@@ -78,9 +90,10 @@ def asset_versions(root: Path) -> dict[str, str]:
 
 
 def renderer_of(request: Request) -> Renderer:
-    """The app's `Renderer`, stored on it by `create_app`."""
+    """The app's `Renderer` (stored on it by `create_app`), bound to this request's visitor."""
     renderer: Renderer = request.app.state.renderer
-    return renderer
+    visitor = getattr(request.state, "page_context", None)  # set by web.request_guard
+    return renderer.bound(visitor) if visitor else renderer
 
 
 async def get_renderer(request: Request) -> Renderer:
