@@ -52,4 +52,4 @@ def _arxiv_id(text: str) -> str:
     try:
         return parse_arxiv_id(text).arxiv_id
     except InvalidArxivId as error:
-        raise InvalidReference(str(error)) from error
+        raise InvalidReference(f"arxiv_id: {error}") from error

@@ -24,6 +24,7 @@ from paperboy.web.api_models import (
     paper_detail,
     similar_item,
 )
+from paperboy.web.community_api import ranked_page
 from paperboy.web.deps import DepsDep
 
 router = APIRouter(prefix="/api", tags=["api"], route_class=JsonErrorRoute)
@@ -60,7 +61,9 @@ LimitQuery = Annotated[
 SortQuery = Annotated[
     ListSort,
     Query(
-        description="upvotes: most upvoted first; newest: latest added first.", examples=["upvotes"]
+        description="upvotes: most upvoted first (pinned first); newest: latest added first; "
+        "trending: by the trending score now (see /api/trending for the formula).",
+        examples=["upvotes"],
     ),
 ]
 SubmitterQuery = Annotated[
@@ -138,15 +141,18 @@ async def api_daily_papers(
     fallback = False
     if period is None:
         period, fallback = today_period(deps.store, deps.settings.timezone, deps.clock())
-    page = daily_page(
-        deps.store,
-        period,
-        sort=sort,
-        page=p,
-        page_size=limit,
-        submitter=submitter,
-        is_fallback=fallback,
-    )
+    if sort is ListSort.TRENDING:
+        page = ranked_page(deps, period, p, limit, submitter=submitter, is_fallback=fallback)
+    else:
+        page = daily_page(
+            deps.store,
+            period,
+            sort=sort,
+            page=p,
+            page_size=limit,
+            submitter=submitter,
+            is_fallback=fallback,
+        )
     response.headers.update(page_headers(request, page))
     return [daily_item(entry) for entry in page.entries]
 

@@ -22,6 +22,8 @@ from paperboy.web import (
     account_api,
     account_pages,
     api,
+    community_api,
+    community_pages,
     docs,
     feeds,
     pages,
@@ -62,6 +64,8 @@ def create_app(deps: Deps, *, run_jobs: bool = False) -> FastAPI:
     app.include_router(search_pages.router)
     app.include_router(search_pages.feed_router)
     app.include_router(search_api.router)  # before api's /api/papers/{arxiv_id:path}
+    app.include_router(community_api.router)  # likewise, for …/upvote
+    app.include_router(community_pages.router)
     app.include_router(api.router)
     app.include_router(feeds.router)
     app.include_router(docs.router)
@@ -70,6 +74,7 @@ def create_app(deps: Deps, *, run_jobs: bool = False) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     install_error_handlers(app)
     install_auth(app)
+    community_pages.install(app, deps)
     # Innermost: the identity, CSRF and body-size checks every route relies on.
     app.add_middleware(RequestGuard, deps=deps)
     app.add_middleware(ResponseHeaders)
