@@ -22,16 +22,20 @@ from paperboy.web import (
     account_api,
     account_pages,
     api,
+    comment_api,
+    comment_pages,
     community_api,
     community_pages,
     docs,
     feeds,
     pages,
+    profile_pages,
     search_api,
     search_pages,
 )
 from paperboy.web.auth import install_auth
 from paperboy.web.cache import ResponseCache
+from paperboy.web.comment_pages import install_discussion_errors
 from paperboy.web.errors import install_error_handlers
 from paperboy.web.headers import ResponseHeaders
 from paperboy.web.rendering import STATIC, Renderer
@@ -64,8 +68,12 @@ def create_app(deps: Deps, *, run_jobs: bool = False) -> FastAPI:
     app.include_router(search_pages.router)
     app.include_router(search_pages.feed_router)
     app.include_router(search_api.router)  # before api's /api/papers/{arxiv_id:path}
+    app.include_router(comment_api.router)  # likewise, for …/comments and …/claims
     app.include_router(community_api.router)  # likewise, for …/upvote
     app.include_router(community_pages.router)
+    app.include_router(comment_pages.router)
+    app.include_router(profile_pages.router)
+    app.include_router(profile_pages.api_router)
     app.include_router(api.router)
     app.include_router(feeds.router)
     app.include_router(docs.router)
@@ -74,6 +82,7 @@ def create_app(deps: Deps, *, run_jobs: bool = False) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     install_error_handlers(app)
     install_auth(app)
+    install_discussion_errors(app)
     community_pages.install(app, deps)
     # Innermost: the identity, CSRF and body-size checks every route relies on.
     app.add_middleware(RequestGuard, deps=deps)

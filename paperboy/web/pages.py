@@ -27,6 +27,8 @@ from paperboy.domain.calendar import (
 from paperboy.domain.models import ListSort
 from paperboy.services.daily import daily_page, today_period
 from paperboy.services.papers import PaperNotFound, find_paper
+from paperboy.web.auth import CurrentUser
+from paperboy.web.comment_views import with_discussion
 from paperboy.web.deps import DepsDep
 from paperboy.web.formatting import period_path
 from paperboy.web.rendering import Renderer, RendererDep
@@ -91,14 +93,17 @@ async def month_list(
 
 
 @router.get("/papers/{arxiv_id:path}", response_class=HTMLResponse)
-async def paper(arxiv_id: str, deps: DepsDep, pages: RendererDep) -> HTMLResponse:
+async def paper(
+    arxiv_id: str, deps: DepsDep, pages: RendererDep, user: CurrentUser
+) -> HTMLResponse:
     """One paper, found by any common form of its id (versioned, `arXiv:`, abs/pdf URL)."""
     try:
         view = find_paper(deps.store, _SQUEEZED_SCHEME.sub(r"\1://", arxiv_id))
     except PaperNotFound as error:
         raise HTTPException(404, f"{error}.") from error
     similar = find_similar(deps, view.paper.arxiv_id)
-    return pages.render("paper.html", paper_context(view, similar))
+    context = paper_context(view, similar)
+    return pages.render("paper.html", with_discussion(context, deps, view.paper.arxiv_id, user))
 
 
 def requested_period(parse: Callable[[str], Period], text: str) -> Period:
