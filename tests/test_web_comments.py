@@ -288,3 +288,29 @@ def test_every_discussion_action_is_in_the_openapi_document(site: Site) -> None:
         assert (operation["summary"] and "403" in operation["responses"]) or method == "get"
         for parameter in operation.get("parameters", []):
             assert parameter.get("description"), (path, parameter["name"])
+
+
+def test_the_reply_form_nests_the_reply_under_its_thread(site: Site) -> None:
+    client, csrf = site.client(site.ada)
+    top = post(client, csrf, "question")
+    reply = post(client, csrf, "answer", parent_id=str(top))
+    nested = post(client, csrf, "follow-up", parent_id=str(reply))
+    thread = LexborHTMLParser(client.get(PAGE).text).css_first(f".thread:has(#comment-{top})")
+    assert thread is not None
+    replies = [int(n.attributes["data-comment-id"] or 0) for n in thread.css(".replies .comment")]
+    assert replies == [reply, nested]
+
+
+def test_a_curator_dismisses_reports_from_the_moderation_page(site: Site) -> None:
+    author, csrf = site.client(site.ada)
+    comment_id = post(author, csrf, "fine, really")
+    reporter, reporter_csrf = site.client(site.alan)
+    reported = reporter.post(
+        f"/comments/{comment_id}/report", data={"reason": "meh", "csrf_token": reporter_csrf}
+    )
+    assert reported.status_code == 303
+    curator, curator_csrf = site.client(site.curator)
+    dismissed = curator.post(f"/comments/{comment_id}/dismiss", data={"csrf_token": curator_csrf})
+    assert dismissed.status_code == 303 and dismissed.headers["location"] == "/moderation"
+    assert curator.get("/api/moderation").json()["reported"] == []
+    assert comment_id in comment_ids(author.get(PAGE).text)
