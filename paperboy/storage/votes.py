@@ -46,9 +46,8 @@ class SqlVoteStore:
             if changed:
                 _move_count(connection, paper_id, 1 if on else -1)
                 bump_content_revision(connection)
-            return VoteState(
-                arxiv_id, _has_vote(connection, user_id, paper_id), _total(connection, paper_id)
-            )
+            # the member holds a vote now exactly when they asked for one (changed or not)
+            return VoteState(arxiv_id, on, _total(connection, paper_id))
 
     def vote_state(self, user_id: int | None, arxiv_id: str) -> VoteState | None:
         """Whether `user_id` upvoted the paper, and its upvotes (imported plus members')."""
