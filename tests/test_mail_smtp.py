@@ -102,6 +102,20 @@ def test_smtp_hang_up_mid_message_is_temporary_and_nothing_is_lost(
     assert len(smtp_sink.wait_for(1)) == 1
 
 
+def test_smtp_slow_server_times_out_as_temporary_and_the_next_send_reconnects(
+    smtp_sink: SmtpSink,
+) -> None:
+    config = SmtpConfig(smtp_sink.host, smtp_sink.port, security="none", timeout=0.5)
+    with SmtpMailer(config, COMPOSER) as mailer:
+        smtp_sink.data_delay = 2.0
+        with pytest.raises(TemporaryMailError, match="in time"):
+            mailer.send(mail("ada@example.org"))
+        smtp_sink.data_delay = 0.0
+        mailer.send(mail("grace@example.org"))
+    assert smtp_sink.to("grace@example.org")
+    assert smtp_sink.connections == 2
+
+
 def test_smtp_server_down_is_temporary() -> None:
     config = SmtpConfig("127.0.0.1", free_port(), security="none", timeout=2)
     with SmtpMailer(config, COMPOSER) as mailer, pytest.raises(TemporaryMailError, match="reach"):

@@ -39,7 +39,9 @@ class SmtpMailer:
 
     Thread-safe: sends are serialised over the one connection. A connection the server closed
     while idle is reopened once; every other failure raises `TemporaryMailError` (4xx, refused,
-    timeout, TLS, login) or `PermanentMailError` (5xx to the recipient or the message).
+    timeout, TLS, login) or `PermanentMailError` (5xx to the recipient or the message). A
+    timeout is never retried here: a slow server may still deliver the message, so the caller
+    decides (an outbox retries later with the same Message-ID).
     """
 
     def __init__(
@@ -89,6 +91,10 @@ class SmtpMailer:
             )
         except smtplib.SMTPServerDisconnected as error:
             self._drop()
+            if isinstance(error.__context__, TimeoutError):  # smtplib's name for a timeout
+                raise TemporaryMailError(
+                    f"the SMTP server did not answer in time ({self._config.timeout:g} s)"
+                ) from error
             if not reused:
                 raise TemporaryMailError(f"the SMTP server hung up: {error}") from error
             # the server closed the idle connection between sends: one fresh try

@@ -2,11 +2,13 @@
 
 It runs in a thread of the test process, so a server under test in a subprocess can send to it
 too. It can refuse chosen recipients (4xx/5xx), hang up on the next DATA commands or on every
-open connection, and offer STARTTLS or implicit TLS with a throwaway CA (`trustme`) and AUTH.
+open connection, answer slowly, and offer STARTTLS or implicit TLS (a throwaway `trustme` CA)
+and AUTH.
 """
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import re
@@ -62,6 +64,7 @@ class SmtpSink:
     messages: list[Received] = field(default_factory=list)
     refusals: dict[str, str] = field(default_factory=dict)  # recipient -> "550 5.1.1 …"
     hang_ups_on_data: int = 0  # close the connection instead of answering the next DATAs
+    data_delay: float = 0.0  # seconds to wait before answering DATA (a slow server)
     connections: int = 0
     credentials: tuple[str, str] | None = None  # (username, password) AUTH accepts
     client_context: ssl.SSLContext | None = None  # trusts the sink's certificate
@@ -109,6 +112,8 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if self.sink.data_delay:
+            await asyncio.sleep(self.sink.data_delay)
         if self.sink.hang_ups_on_data > 0:
             self.sink.hang_ups_on_data -= 1
             assert server.transport is not None
