@@ -314,3 +314,14 @@ def test_a_curator_dismisses_reports_from_the_moderation_page(site: Site) -> Non
     assert dismissed.status_code == 303 and dismissed.headers["location"] == "/moderation"
     assert curator.get("/api/moderation").json()["reported"] == []
     assert comment_id in comment_ids(author.get(PAGE).text)
+
+
+def test_anonymous_cached_pages_show_a_new_comment_at_once(site: Site) -> None:
+    reader, _ = site.client()
+    assert reader.get(PAGE).status_code == 200  # now in this app's anonymous page cache
+    author, csrf = site.client(site.ada)
+    comment_id = post(author, csrf, "fresh")
+    assert comment_id in comment_ids(reader.get(PAGE).text)
+    curator, curator_csrf = site.client(site.curator)
+    curator.post(f"/comments/{comment_id}/hide", data={"csrf_token": curator_csrf})
+    assert comment_id not in comment_ids(reader.get(PAGE).text)
