@@ -120,3 +120,15 @@ def test_racing_claims_on_one_slot_leave_one(claims: SqlClaimStore, paper: str) 
         worker.join()
     assert sorted(outcomes) == ["taken"] * 5 + ["won"]
     assert len(claims.claims_for_paper(paper)) == 1
+
+
+def test_member_data_exports_every_claim_of_the_member(claims: SqlClaimStore, paper: str) -> None:
+    ada, curator = insert_user(claims.engine, "ada"), insert_user(claims.engine, "cur")
+    rejected = claimed(claims, paper, ada, 0)
+    claims.decide_claim(rejected.id, ClaimStatus.REJECTED, curator, T0)
+    pending = claimed(claims, paper, ada, 1)
+    exported = claims.member_data(ada)
+    assert [(c["id"], c["status"], c["author_index"]) for c in exported] == [
+        (rejected.id, "rejected", 0),
+        (pending.id, "pending", 1),
+    ]

@@ -203,3 +203,23 @@ def test_a_deleted_members_comment_keeps_its_slot(comments: SqlCommentStore, pap
     gone = insert_user(comments.engine, "gone", status=AccountStatus.DELETED)
     comment = posted(comments, paper, gone)
     assert comment.author.is_deleted and comment.author.shown_name == "deleted member"
+
+
+def test_member_data_exports_every_comment_and_report_of_the_member(
+    comments: SqlCommentStore, paper: str, ada: int
+) -> None:
+    alan = insert_user(comments.engine, "alan")
+    kept = posted(comments, paper, ada, "kept")
+    gone = posted(comments, paper, ada, "gone")
+    comments.set_comment_status(gone.id, CommentStatus.DELETED, ada)
+    other = posted(comments, paper, alan, "alan's")
+    comments.report_comment(other.id, ada, "rude", T0)
+    data = comments.member_data(ada)
+    assert [(c["id"], c["body"], c["status"]) for c in data["written"]] == [
+        (kept.id, "kept", "visible"),
+        (gone.id, "gone", "deleted"),
+    ]
+    assert data["reported"] == [
+        {"comment_id": other.id, "reason": "rude", "created_at": T0.isoformat()}
+    ]
+    assert comments.name == "comments"

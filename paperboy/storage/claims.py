@@ -33,8 +33,25 @@ _CLAIMS = (
 class SqlClaimStore:
     """Authorship claims on SQLite and PostgreSQL."""
 
+    name = "authorship_claims"  # the member's data export section (services.accounts.MemberData)
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+
+    def member_data(self, user_id: int) -> list[dict[str, Any]]:
+        """Every authorship claim the member made, in any status."""
+        return [
+            {
+                "id": claim.id,
+                "paper": claim.arxiv_id,
+                "author_index": claim.author_index,
+                "author_name": claim.author_name,
+                "status": claim.status.value,
+                "created_at": claim.created_at.isoformat(),
+                "decided_at": claim.decided_at.isoformat() if claim.decided_at else None,
+            }
+            for claim in reversed(self.claims_by_user(user_id))
+        ]
 
     def add_claim(
         self, arxiv_id: str, user_id: int, author_index: int, author_name: str, now: datetime

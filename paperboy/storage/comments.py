@@ -52,8 +52,31 @@ _ORDER = (comments.c.created_at, comments.c.id)
 class SqlCommentStore:
     """Comments on SQLite and PostgreSQL, with the same SQL."""
 
+    name = "comments"  # the member's data export section (services.accounts.MemberData)
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+
+    def member_data(self, user_id: int) -> dict[str, list[dict[str, Any]]]:
+        """Every comment the member wrote (any status) and every report they filed."""
+        written = _COMMENTS.where(comments.c.user_id == user_id).order_by(*_ORDER)
+        reports = (
+            select(comment_reports)
+            .where(comment_reports.c.user_id == user_id)
+            .order_by(comment_reports.c.created_at, comment_reports.c.id)
+        )
+        with self.engine.connect() as connection:
+            return {
+                "written": [_exported(_comment(row)) for row in connection.execute(written)],
+                "reported": [
+                    {
+                        "comment_id": row.comment_id,
+                        "reason": row.reason,
+                        "created_at": row.created_at.isoformat(),
+                    }
+                    for row in connection.execute(reports)
+                ],
+            }
 
     def add_comment(
         self,
@@ -215,6 +238,18 @@ def _dialect_insert(connection: Connection, table: Any) -> Any:
     if connection.dialect.name == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
+
+
+def _exported(comment: Comment) -> dict[str, Any]:
+    return {
+        "id": comment.id,
+        "paper": comment.arxiv_id,
+        "parent_id": comment.parent_id,
+        "body": comment.body,
+        "status": comment.status.value,
+        "created_at": comment.created_at.isoformat(),
+        "edited_at": comment.edited_at.isoformat() if comment.edited_at else None,
+    }
 
 
 def _one(connection: Connection, comment_id: int) -> Comment | None:
