@@ -19,7 +19,7 @@ from paperboy.indexes.keyword import TantivyKeywordIndex
 from paperboy.indexes.vectors import FaissVectorIndex, vector_index_path
 from paperboy.mail import mail_templates_for, mailer_for
 from paperboy.services.account_mail import AccountMail
-from paperboy.services.accounts import Accounts, Limits
+from paperboy.services.accounts import Accounts, Limits, MemberData
 from paperboy.services.claims import ClaimStore
 from paperboy.services.comments import CommentStore
 from paperboy.services.passwords import Passwords
@@ -205,9 +205,18 @@ def build_deps(
 
 
 def account_service(
-    settings: Settings, engine: Engine, mailer: Mailer, templates: MailTemplates, clock: Clock
+    settings: Settings,
+    engine: Engine,
+    mailer: Mailer,
+    templates: MailTemplates,
+    clock: Clock,
+    member_data: Sequence[MemberData] = (),
 ) -> Accounts:
-    """Members, sessions and tokens over `engine`, with the settings' limits and lifetimes."""
+    """Members, sessions and tokens over `engine`, with the settings' limits and lifetimes.
+
+    `member_data` are the other parts of the site that keep something about a member (votes,
+    comments...): each adds its section to the member's data export.
+    """
     store = SqlAccountStore(engine)
     return Accounts(
         store,
@@ -217,6 +226,7 @@ def account_service(
         limits=Limits.from_settings(settings),
         mail=AccountMail(store, mailer, templates, clock),
         clock=clock,
+        member_data=member_data,
     )
 
 

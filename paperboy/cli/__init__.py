@@ -41,6 +41,9 @@ def _register() -> None:
     from paperboy.cli import search
 
     cli.add_command(search.command)
+    from paperboy.cli import users
+
+    cli.add_command(users.command)
     from paperboy.cli import lists
 
     cli.add_command(lists.command)

@@ -321,6 +321,10 @@ class Accounts:
     def find(self, username: str) -> User | None:
         return self.store.user_by_username(username)
 
+    def members(self, *, limit: int = 100, offset: int = 0) -> list[User]:
+        """Members in sign-up order."""
+        return self.store.users(limit=limit, offset=offset)
+
     def set_role(self, user: User, role: Role) -> User:
         self.store.set_role(user.id, role, self.clock())
         return self._existing(user.id)

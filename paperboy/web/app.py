@@ -21,6 +21,7 @@ from paperboy.jobs.runner import EmbeddedRunner
 from paperboy.web import (
     account_api,
     account_pages,
+    account_settings,
     api,
     comment_api,
     comment_pages,
@@ -78,6 +79,7 @@ def create_app(deps: Deps, *, run_jobs: bool = False) -> FastAPI:
     app.include_router(feeds.router)
     app.include_router(docs.router)
     app.include_router(account_pages.router)
+    app.include_router(account_settings.router)
     app.include_router(account_api.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     install_error_handlers(app)

@@ -46,7 +46,7 @@ def form_token(client: TestClient, path: str) -> str:
     """
     response = client.get(path)
     if FORM_COOKIE in response.cookies:
-        client.cookies.set(FORM_COOKIE, response.cookies[FORM_COOKIE])
+        _replace_cookie(client, FORM_COOKIE, response.cookies[FORM_COOKIE])
     node = LexborHTMLParser(response.text).css_first("input[name=csrf_token]")
     assert node is not None, f"no csrf_token field on {path}"
     return str(node.attributes.get("value") or "")
@@ -63,7 +63,7 @@ def log_in(client: TestClient, username: str, password: str = PASSWORD) -> str:
     assert response.status_code == 303, response.text
     cookie = response.cookies.get(SESSION_COOKIE)
     assert cookie, "the login set no session cookie"
-    client.cookies.set(SESSION_COOKIE, cookie)
+    _replace_cookie(client, SESSION_COOKIE, cookie)
     me = client.get("/api/me")
     assert me.status_code == 200, me.text
     return str(me.json()["csrfToken"])
@@ -73,3 +73,9 @@ def api_token(deps: Deps, user: User, name: str = "tests") -> str:
     """A personal API token for `user`, for `Authorization: Bearer <token>`."""
     token, _ = deps.accounts.sessions.issue_token(user, name)
     return token
+
+
+def _replace_cookie(client: TestClient, name: str, value: str) -> None:
+    """One cookie `name` for every path, whatever the response's attributes (Secure, Path)."""
+    client.cookies.delete(name)
+    client.cookies.set(name, value)
