@@ -207,7 +207,7 @@ def test_daily_papers_empty_day_is_an_empty_list(sqlite_client: TestClient) -> N
         ({"limit": "ten"}, "limit"),
         ({"p": -1}, "p"),
         ({"sort": "bogus"}, "sort"),
-        ({"sort": "trending"}, "sort"),
+        ({"sort": "hottest"}, "sort"),
         ({"submitter": ""}, "submitter"),
     ],
 )
@@ -222,7 +222,7 @@ def test_daily_papers_rejects_invalid_parameters(
 
 
 def test_daily_papers_sort_error_names_the_allowed_values(sqlite_client: TestClient) -> None:
-    message = sqlite_client.get("/api/daily_papers?sort=trending").json()["error"]["message"]
+    message = sqlite_client.get("/api/daily_papers?sort=hottest").json()["error"]["message"]
     assert "upvotes" in message and "newest" in message
 
 
