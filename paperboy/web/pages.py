@@ -15,6 +15,7 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import HTMLResponse
 
 from paperboy.app import Deps, find_similar
+from paperboy.domain.accounts import User
 from paperboy.domain.calendar import (
     InvalidPeriod,
     Period,
@@ -27,10 +28,12 @@ from paperboy.domain.calendar import (
 from paperboy.domain.models import ListSort
 from paperboy.services.daily import daily_page, today_period
 from paperboy.services.papers import PaperNotFound, find_paper
+from paperboy.services.votes import upvoted_among
 from paperboy.web.auth import CurrentUser
 from paperboy.web.comment_views import with_discussion
 from paperboy.web.deps import DepsDep
 from paperboy.web.formatting import period_path
+from paperboy.web.member_pages import CSRF, stand_in
 from paperboy.web.rendering import Renderer, RendererDep
 from paperboy.web.views import daily_context, paper_context
 
@@ -126,15 +129,32 @@ def list_page(
     fallback: bool = False,
 ) -> HTMLResponse:
     """Render one page of a period's list; a page past the end is a 404."""
-    page = daily_page(
-        deps.store,
-        period,
-        sort=sort,
-        page=p,
-        page_size=deps.settings.page_size,
-        is_fallback=fallback,
-    )
-    if p >= page.page_count:
-        last = page.page_count - 1
-        raise HTTPException(404, f"This list has pages p=0 to p={last}; there is no p={p}.")
-    return pages.render("daily.html", daily_context(page, base=base, today=today))
+
+    def render(renderer: Renderer) -> str:
+        page = daily_page(
+            deps.store,
+            period,
+            sort=sort,
+            page=p,
+            page_size=deps.settings.page_size,
+            is_fallback=fallback,
+        )
+        if p >= page.page_count:
+            last = page.page_count - 1
+            raise HTTPException(404, f"This list has pages p=0 to p={last}; there is no p={p}.")
+        return renderer.html("daily.html", daily_context(page, base=base, today=today))
+
+    user, csrf_token = pages.visitor
+    if user is None:  # anonymous: repeats are answered by the response cache
+        return HTMLResponse(render(pages))
+    # Members: one shared render per role and content revision, personalised per request.
+    key = (period, sort, p, base, today, fallback, user.role, deps.store.content_revision())
+    shared = pages.member_pages.page(key, lambda: render(stand_in_renderer(pages, user)))
+    voted = upvoted_among(deps.votes, user, shared.arxiv_ids)
+    return HTMLResponse(shared.personalised(user, csrf_token, voted))
+
+
+def stand_in_renderer(pages: Renderer, user: User) -> Renderer:
+    """`pages` rendering for `user`'s stand-in: marker name and token, undecided vote buttons."""
+    undecided = {"upvoted_among": lambda *_: None}  # shadows the global that asks the store
+    return pages.bound({"user": stand_in(user), "csrf_token": CSRF, **undecided})

@@ -16,7 +16,9 @@ import jinja2
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 
+from paperboy.domain.accounts import User
 from paperboy.web import formatting
+from paperboy.web.member_pages import MemberPages, pick
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -55,7 +57,8 @@ class Renderer:
             auto_reload=False,
         )
         self.env.filters.update(_FILTERS)
-        self.env.globals.update(site_name=site_name, asset=self.asset)
+        self.env.globals.update(site_name=site_name, asset=self.asset, pick=pick)
+        self.member_pages = MemberPages()  # shared, also by the copies `bound` makes
         for name in self.env.list_templates(extensions=["html"]):
             self.env.get_template(name)  # compile every template now, not on a first request
 
@@ -71,8 +74,16 @@ class Renderer:
         return bound
 
     def render(self, name: str, context: Mapping[str, Any], status_code: int = 200) -> HTMLResponse:
-        html = self.env.get_template(name).render({**self.defaults, **context})
-        return HTMLResponse(html, status_code=status_code)
+        return HTMLResponse(self.html(name, context), status_code=status_code)
+
+    def html(self, name: str, context: Mapping[str, Any]) -> str:
+        """The template `name` rendered with the visitor's defaults and `context`."""
+        return self.env.get_template(name).render({**self.defaults, **context})
+
+    @property
+    def visitor(self) -> tuple[User | None, str]:
+        """The member this renderer is bound to (None for anonymous) and their CSRF token."""
+        return self.defaults["user"], str(self.defaults["csrf_token"])
 
     def error_page(self, status_code: int, title: str, message: str) -> HTMLResponse:
         context = {"status_code": status_code, "title": title, "message": message}
