@@ -247,3 +247,28 @@ def test_api_trending_explains_and_matches_sort_trending(site: Site, alice: User
 def test_header_links_to_trending_and_submit(site: Site) -> None:
     links = {a.attributes["href"] for a in site.page("/").css(".site-nav a")}
     assert {"/trending", "/submit"} <= links
+
+
+def test_paper_page_curator_controls(site: Site, alice: User) -> None:
+    log_in(site.client, "alice")
+    member_view = site.page("/papers/2501.05441")
+    assert member_view.css(".curator-controls") == [] and member_view.css("form.curator-day") == []
+    site.client.cookies.clear()
+    add_member(site.deps, "carol", role=Role.CURATOR)
+    token = log_in(site.client, "carol")
+    tree = site.page("/papers/2501.05441")
+    assert len(tree.css(".lists .curator-controls")) == 1
+    form = tree.css_first("form.curator-day")
+    assert form is not None and form.attributes["action"] == "/papers/2501.05441/lists"
+    response = site.client.post(
+        "/papers/2501.05441/lists",
+        data={"csrf_token": token, "day": "2025-01-13"},
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == "/date/2025-01-13#paper-2501.05441"
+    days = [e.listed_on.isoformat() for e in site.deps.store.entries_for_paper("2501.05441")]
+    assert days == ["2025-01-10", "2025-01-13"]
+    bad = site.client.post("/papers/2501.05441/lists", data={"csrf_token": token, "day": "soon"})
+    assert bad.status_code == 422
+    message = site.page_of(bad.text).css_first(".message")
+    assert message is not None and message.text().startswith("day: ")

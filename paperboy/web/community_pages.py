@@ -141,6 +141,18 @@ def curator_add(
     return back(next, f"/date/{listed_on.isoformat()}", anchor=f"paper-{change.arxiv_id}")
 
 
+@router.post("/papers/{arxiv_id:path}/lists")
+def curator_add_paper(
+    arxiv_id: str, deps: DepsDep, user: Curator, day: Annotated[str, Form(max_length=40)] = ""
+) -> RedirectResponse:
+    """Curators, from a paper's page: put it on the list of the day chosen."""
+    listed_on = _day(day)
+    change = curation_service.add_to_list(
+        deps.store, deps.curation, deps.sources, user, arxiv_id, listed_on, deps.clock()
+    )
+    return back("", f"/date/{listed_on.isoformat()}", anchor=f"paper-{change.arxiv_id}")
+
+
 @router.post("/lists/{day}/entries/{arxiv_id:path}/remove")
 def curator_remove(
     day: str, arxiv_id: str, deps: DepsDep, user: Curator, next: NextField = ""
@@ -194,11 +206,11 @@ def _day(text: str) -> date:
     try:
         return parse_day(text)
     except InvalidPeriod as error:
-        raise CommunityErrorPage(str(error)) from error
+        raise CommunityErrorPage(f"day: {error}") from error
 
 
 class CommunityErrorPage(CommunityError):
-    """A malformed day in a curator form's address."""
+    """A malformed day in a curator form."""
 
     code = "invalid_parameter"
 
