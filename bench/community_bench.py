@@ -239,7 +239,7 @@ def login_burst(
         with lock:
             statuses[status] += 1
 
-    pool = ThreadPoolExecutor(16)
+    pool = ThreadPoolExecutor(96)  # enough for 50/s while each login waits its turn
     try:
         began, number = time.perf_counter(), 0
         while not stop.is_set():
