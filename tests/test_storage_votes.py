@@ -137,6 +137,14 @@ def test_import_keeps_upvote_observations_when_they_move(
     assert votes.observations("2603.00001") == [(first, 4), (second, 9)]
 
 
+def test_two_counts_seen_at_one_moment_keep_the_last(
+    papers: SqlPaperStore, votes: SqlVoteStore
+) -> None:
+    papers.upsert_entries([listed("2603.00001", DAY, upvotes=4)], observed_at=T0)
+    papers.upsert_entries([listed("2603.00001", DAY, upvotes=6)], observed_at=T0)
+    assert votes.observations("2603.00001") == [(T0, 6)]
+
+
 def test_import_without_upvotes_keeps_no_observation(
     papers: SqlPaperStore, votes: SqlVoteStore
 ) -> None:

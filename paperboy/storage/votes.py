@@ -209,7 +209,8 @@ def record_observations(
     """Keep each paper's imported upvote count as seen at `observed_at`, if it moved.
 
     A count equal to the latest one seen at or before `observed_at` adds nothing, and the same
-    observation twice is one row (unique paper and time), so re-imports are idempotent.
+    observation twice is one row (unique paper and time; a different count at the same moment
+    replaces it), so re-imports are idempotent.
     """
     wanted = {paper_id: count for paper_id, count in counts.items() if count > 0}
     if not wanted:
@@ -221,8 +222,11 @@ def record_observations(
         if latest.get(paper_id) != count
     ]
     if rows:
-        statement = upsert_statement(connection, upvote_observations).on_conflict_do_nothing(
-            index_elements=["paper_id", "observed_at"]
+        statement = upsert_statement(connection, upvote_observations)
+        # the same moment seen again (one import run writing two fetches of a day): keep the last
+        statement = statement.on_conflict_do_update(
+            index_elements=["paper_id", "observed_at"],
+            set_={"upvote_count": statement.excluded.upvote_count},
         )
         connection.execute(statement, rows)
 
