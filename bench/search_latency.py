@@ -117,7 +117,9 @@ def _copy_sqlite(source: Path, target: Path) -> None:
 
 
 def _deps(url: str, index_dir: Path) -> Deps:
+    """The site's deps on `url`, its schema brought up to date first (copies may be older)."""
     settings = load_settings(environ={}, database_url=url, index_dir=str(index_dir))
+    upgrade_database(settings)
     return build_deps(settings)
 
 
