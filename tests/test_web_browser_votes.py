@@ -150,3 +150,17 @@ def test_xss_in_submitted_text_and_submitter_name_never_runs(
     page.wait_for_timeout(300)  # let any injected handler (onerror, onload) have its chance
     assert page.evaluate("typeof window.__xss") == "undefined"
     assert dialogs == []
+
+
+def test_paper_page_vote_updates_the_button_and_the_stats(page: Page) -> None:
+    from playwright.sync_api import expect
+
+    log_in(page, "ada")
+    page.goto("/papers/2411.19477")
+    button = page.locator(".paper-vote .vote-button")
+    before = int(button.locator(".count").inner_text())
+    button.click()
+    expect(button.locator(".count")).to_have_text(str(before + 1))
+    expect(page.locator(".stats .upvotes .text")).to_have_text(f"{before + 1} upvotes")
+    button.click()
+    expect(button).to_have_attribute("aria-pressed", "false")

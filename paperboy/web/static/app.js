@@ -54,6 +54,11 @@
       if (button) { button.setAttribute("aria-pressed", state.upvoted ? "true" : "false"); }
       if (vote) { vote.value = state.upvoted ? "0" : "1"; }
     });
+    var article = document.querySelector("article.paper[data-arxiv-id='" + arxivId + "']");
+    var stats = article && article.querySelector(".stats .upvotes .text");
+    if (stats) {
+      stats.textContent = state.upvotes + (state.upvotes === 1 ? " upvote" : " upvotes");
+    }
   }
 
   function onSubmit(event) {
