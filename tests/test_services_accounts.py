@@ -174,3 +174,17 @@ def test_display_name_defaults_and_collapses_spaces() -> None:
 )
 def test_local_path(target: str | None, expected: str) -> None:
     assert local_path(target) == expected
+
+
+def test_login_sweeps_expired_sessions_hourly(settings: Settings) -> None:
+    clock = Clock()
+    deps = build_deps(settings, clock=clock)
+    user = add_member(deps, "ada")
+    deps.accounts.sessions.start(user)
+    clock.now += timedelta(days=31)
+    deps.accounts.log_in("ada", PASSWORD)
+    assert deps.accounts.store.remove_expired(clock.now) == 0  # the login swept it
+    deps.accounts.sessions.start(user)
+    clock.now += timedelta(days=31)
+    deps.accounts.log_in("ada", PASSWORD)  # swept a month ago: sweeps again
+    assert deps.accounts.store.remove_expired(clock.now) == 0

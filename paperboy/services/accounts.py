@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from paperboy.config import Settings
@@ -29,6 +29,7 @@ from paperboy.services.rate_limits import Limit, RateLimiter
 from paperboy.services.sessions import Sessions
 
 MAIL_WINDOW_SECONDS = 3600
+HOUSEKEEPING_INTERVAL = timedelta(hours=1)
 
 
 class LoginFailed(Exception):
@@ -102,6 +103,7 @@ class Accounts:
         self.mail = mail
         self.clock = clock
         self.member_data = list(member_data)
+        self.swept_at: datetime | None = None
 
     # ---- joining
 
@@ -176,7 +178,20 @@ class Accounts:
         """
         user = self.authenticate(login, password, ip=ip)
         cookie, session = self.sessions.start(user, user_agent=user_agent, ip=ip)
+        self.sweep()
         return cookie, session, user
+
+    def sweep(self) -> None:
+        """Drop expired sessions, email links and old attempt counters, at most hourly.
+
+        Run on login, the moment new rows arrive, so the tables stay small without a job.
+        """
+        now = self.clock()
+        if self.swept_at is not None and now - self.swept_at < HOUSEKEEPING_INTERVAL:
+            return
+        self.swept_at = now
+        self.store.remove_expired(now)
+        self.limiter.forget_old(now)
 
     def authenticate(self, login: str, password: str, *, ip: str = "") -> User:
         """The member whose username or email and password these are (see `log_in`)."""

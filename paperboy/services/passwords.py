@@ -1,9 +1,9 @@
 """Password hashing with argon2id, at a cost measured on this machine.
 
 Parameters (bench/password_bench.py measures them): memory 19 MiB, 2 passes, 1 lane, the
-first of OWASP's recommended argon2id settings. One hash costs about 25 ms on an idle core of
-the development machine and about 50 ms with both cores busy, under the ~100 ms budget, so a
-login stays quick while each guess still costs an attacker 19 MiB and tens of milliseconds.
+first of OWASP's recommended argon2id settings. One hash costs 25-40 ms of CPU on this
+machine; with the 2 cores shared by a load average of 8, a login waited a median of 54-90 ms,
+under the ~100 ms budget. Each guess still costs an attacker 19 MiB and tens of milliseconds.
 
 At most `concurrency` hashes run at once in a process (default: half the cores, at least
 one), so a burst of logins queues for the hasher instead of taking every core from readers.
