@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import jinja2
+import jinja2.meta
 import pytest
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
@@ -95,3 +97,43 @@ def test_templates_from_another_folder(tmp_path: Path) -> None:
         "Hi <you> from pb\n",
         "<p>Hi &lt;you&gt;</p>",
     )
+
+
+class Hostile(str):
+    """Hostile text whatever a template does with it: read attributes, loop, compare."""
+
+    def __new__(cls) -> Hostile:
+        return super().__new__(
+            cls, "<script>alert(1)</script>\"'&<injected-tag>\r\nBcc: eve@example.org"
+        )
+
+    def __getattr__(self, name: str) -> Hostile:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return Hostile()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([Hostile()])
+
+
+def bundled_names() -> list[str]:
+    return sorted(p.stem for p in TEMPLATES.glob("*.subject"))
+
+
+def variables_of(name: str) -> set[str]:
+    parser = jinja2.Environment()
+    found: set[str] = set()
+    for suffix in (".subject", ".txt", ".html"):
+        source = (TEMPLATES / f"{name}{suffix}").read_text(encoding="utf-8")
+        found |= jinja2.meta.find_undeclared_variables(parser.parse(source))
+    return found - {"site_name", "base_url", "absolute_url"}
+
+
+@pytest.mark.parametrize("name", bundled_names())
+def test_templates_every_bundled_message_escapes_every_value(
+    templates: JinjaMailTemplates, name: str
+) -> None:
+    rendered = templates.render(name, {v: Hostile() for v in variables_of(name)})
+    html = HTMLParser(rendered.html)
+    assert html.css("script") == [] and html.css("injected-tag") == []
+    assert "\r" not in rendered.subject and "\n" not in rendered.subject
