@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 import click
 import uvicorn
 
 from paperboy.cli.context import CliContext, pass_context
+from paperboy.config import ENV_PREFIX
 
 
 @click.command("serve", epilog="Example:\n\n    paperboy serve --port 8000 --workers 2")
@@ -21,7 +23,10 @@ def command(ctx: CliContext, host: str | None, port: int | None, workers: int | 
     """Serve the site at http://HOST:PORT/ on the configured database."""
     ctx.deps()  # refuses to start on a database that needs `paperboy db upgrade`
     settings = ctx.settings
-    os.environ["PAPERBOY_DATABASE_URL"] = settings.database_url
+    # uvicorn's app factory (in each worker) reads the environment: hand it these very
+    # settings, so a --config file and --database-url reach the served app too
+    for name, value in dataclasses.asdict(settings).items():
+        os.environ[f"{ENV_PREFIX}{name.upper()}"] = str(value)
     host, port = host or settings.host, port or settings.port
     click.echo(f"paperboy on http://{host}:{port}/  (database {settings.database_url})")
     uvicorn.run(
