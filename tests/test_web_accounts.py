@@ -412,3 +412,21 @@ def test_display_name_is_escaped(client: TestClient, site: Deps) -> None:
     assert tree.css_first("img[onerror]") is None
     field = tree.css_first("#f-display_name")
     assert field is not None and field.attributes["value"].startswith("<script>")
+
+
+def test_member_pages_are_private(client: TestClient, site: Deps) -> None:
+    add_member(site, "ada")
+    log_in(client, "ada")
+    assert client.get("/").headers["cache-control"] == "private, no-store"
+    assert client.get("/settings").headers["cache-control"] == "private, no-store"
+
+
+def test_unreadable_form_body_is_refused(client: TestClient, site: Deps) -> None:
+    add_member(site, "ada")
+    log_in(client, "ada")
+    response = client.post(
+        "/settings/profile",
+        content=b"--x\r\nnot a part",
+        headers={"Content-Type": "multipart/form-data; boundary=x"},
+    )
+    assert response.status_code in {400, 403}

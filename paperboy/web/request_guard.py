@@ -7,7 +7,6 @@ can be checked without the route knowing.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers, MutableHeaders
@@ -74,7 +73,7 @@ class RequestGuard:
         state["page_context"] = page_context(identity)
         if scope["method"] in UNSAFE_METHODS:
             receive = _replay(body, receive)
-        await self.app(scope, receive, _with_cookies(send, cookies_out))
+        await self.app(scope, receive, _decorated(send, cookies_out, private=bool(identity.user)))
 
     async def _identify(
         self,
@@ -138,7 +137,10 @@ class RequestGuard:
     async def _check_csrf(self, scope: Scope, headers: Headers, body: bytes, expected: str) -> None:
         given = headers.get(CSRF_HEADER, "")
         if not given and headers.get("content-type", "").startswith(FORM_TYPES):
-            form = await Request(scope, _replay(body, _no_more)).form()
+            try:
+                form = await Request(scope, _replay(body, _no_more)).form()
+            except Exception as error:  # a body that does not parse as its declared form type
+                raise Refused(400, "bad_request", "The form data could not be read.") from error
             value = form.get(CSRF_FIELD, "")
             given = value if isinstance(value, str) else ""
             await form.close()
@@ -248,15 +250,19 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
-def _with_cookies(send: Send, cookies: list[str]) -> Callable[[Message], Awaitable[None]]:
-    if not cookies:
+def _decorated(send: Send, cookies: list[str], *, private: bool) -> Send:
+    """`send`, adding `cookies` and, for a member's answer, `Cache-Control: private, no-store`
+    (unless the route set its own): a shared cache must never keep one member's page."""
+    if not cookies and not private:
         return send
 
-    async def send_with_cookies(message: Message) -> None:
+    async def send_decorated(message: Message) -> None:
         if message["type"] == "http.response.start":
             headers = MutableHeaders(scope=message)
             for cookie in cookies:
                 headers.append("set-cookie", cookie)
+            if private and "cache-control" not in headers:
+                headers["cache-control"] = "private, no-store"
         await send(message)
 
-    return send_with_cookies
+    return send_decorated
