@@ -143,9 +143,7 @@ def server(database_url: str, workers: int, **settings: str) -> web_bench._Serve
     config = Path(tempfile.mkdtemp(prefix="paperboy-bench-config-")) / "paperboy.toml"
     config.write_text("".join(f'{k} = "{v}"\n' for k, v in values.items()))
     served = web_bench._Server(database_url, workers)
-    # through the environment: `paperboy --config F serve` hands uvicorn's app factory only the
-    # database URL, so its worker processes would not see the file
-    served.argv[:0] = ["/usr/bin/env", f"PAPERBOY_CONFIG={config}"]
+    served.argv[1:1] = ["--config", str(config)]
     served.argv_text = " ".join(served.argv)
     return served
 
