@@ -64,8 +64,21 @@ class _VerbatimHeader(UnstructuredHeader):
         return policy.linesep.join(lines) + policy.linesep
 
 
-# extra headers (the only names without a registered class here) are written verbatim
-POLICY = SMTP.clone(header_factory=HeaderRegistry(default_class=_VerbatimHeader))
+class _CachedRegistry(HeaderRegistry):
+    """The standard registry, but one header class per name, not a new class per access."""
+
+    def __init__(self) -> None:
+        super().__init__(default_class=_VerbatimHeader)  # extra headers are written verbatim
+        self._classes: dict[str, type[BaseHeader]] = {}
+
+    def __getitem__(self, name: str) -> type[BaseHeader]:
+        key = name.lower()
+        if key not in self._classes:
+            self._classes[key] = super().__getitem__(name)
+        return self._classes[key]
+
+
+POLICY = SMTP.clone(header_factory=_CachedRegistry())
 
 
 def _utc_now() -> datetime:
@@ -130,6 +143,8 @@ class Composer:
             message.add_alternative(mail.html, subtype="html", charset="utf-8", cte=_CTE)
             for part in message.iter_parts():
                 del part["MIME-Version"]  # the stdlib copies it into parts; it belongs on top
+            # "=_" never occurs in quoted-printable text, so no collision scan is needed
+            message.set_boundary(f"=_{uuid.uuid4().hex}")
         return message
 
     def _message_id(self, given: str | None) -> str:
