@@ -22,6 +22,7 @@ from paperboy.services.account_mail import AccountMail
 from paperboy.services.accounts import Accounts, Limits, MemberData
 from paperboy.services.claims import ClaimStore
 from paperboy.services.comments import CommentStore
+from paperboy.services.member_data import ProfilePapers
 from paperboy.services.passwords import Passwords
 from paperboy.services.ports import (
     CurationStore,
@@ -194,7 +195,9 @@ def build_deps(
         stored_vectors=SqlVectorLookup(engine),
         mailer=mailer,
         mail_templates=mail_templates,
-        accounts=account_service(settings, engine, mailer, mail_templates, clock),
+        accounts=account_service(
+            settings, engine, mailer, mail_templates, clock, member_sections(engine)
+        ),
         votes=SqlVoteStore(engine),
         curation=SqlCurationStore(engine),
         comments=SqlCommentStore(engine),
@@ -228,6 +231,17 @@ def account_service(
         clock=clock,
         member_data=member_data,
     )
+
+
+def member_sections(engine: Engine) -> list[MemberData]:
+    """What each part of the site keeps about a member, for their data export."""
+    profiles = SqlProfileStore(engine)
+    return [
+        SqlCommentStore(engine),
+        SqlClaimStore(engine),
+        ProfilePapers("submitted_papers", profiles.submitted_papers),
+        ProfilePapers("upvotes", profiles.upvoted_papers),
+    ]
 
 
 def vector_index(settings: Settings, engine: Engine, model: str) -> SyncedVectorIndex:

@@ -430,3 +430,9 @@ def test_unreadable_form_body_is_refused(client: TestClient, site: Deps) -> None
         headers={"Content-Type": "multipart/form-data; boundary=x"},
     )
     assert response.status_code in {400, 403}
+
+
+def test_signup_limit_counts_no_taken_names(strict: TestClient) -> None:
+    for _ in range(2):
+        assert sign_up(strict, username="ada", email="other@example.org").status_code == 400
+    assert sign_up(strict, username="bob", email="bob@example.org").status_code == 303

@@ -186,6 +186,9 @@ def test_export_has_the_account_and_no_secrets(client: TestClient, site: Deps) -
     assert data["api_tokens"][0]["prefix"] == token[:10]
     text = str(data)
     assert token not in text and "argon2" not in text
+    assert data["upvotes"] == [] and data["submitted_papers"] == []
+    assert data["comments"] == {"written": [], "reported": []}
+    assert data["authorship_claims"] == []
 
 
 def test_delete_erases_and_logs_out(client: TestClient, site: Deps) -> None:

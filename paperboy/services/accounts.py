@@ -14,7 +14,9 @@ from typing import Any, Protocol
 
 from paperboy.config import Settings
 from paperboy.domain.account_rules import (
+    EmailTaken,
     InvalidAccount,
+    UsernameTaken,
     checked_display_name,
     checked_email,
     checked_password,
@@ -114,6 +116,7 @@ class Accounts:
         name, address = checked_username(username), checked_email(email)
         checked_password(password, name)
         display = checked_display_name(display_name, name)
+        self._refuse_taken(name, address)  # before counting: a taken name costs no attempt
         self.limiter.count(self.limits.signup_ip, ip or "unknown", self.clock())
         user = self.store.add_user(
             username=name,
@@ -149,6 +152,12 @@ class Accounts:
             now=now,
             verified_at=now if verified else None,
         )
+
+    def _refuse_taken(self, username: str, email: str) -> None:
+        if self.store.user_by_username(username) is not None:
+            raise UsernameTaken(username)
+        if self.store.user_by_email(email) is not None:
+            raise EmailTaken()
 
     def resend_verification(self, user: User) -> bool:
         """Another verification link, if the address is not confirmed yet (rate-limited)."""
