@@ -50,6 +50,9 @@ GOOD: dict[str, tuple[str, object]] = {
     "smtp_username": ("papers",) * 2,
     "smtp_password": ("hunter2",) * 2,
     "smtp_timeout": ("5", 5.0),
+    "submission_window_days": ("30", 30),
+    "submission_daily_limit": ("10", 10),
+    "trending_window_days": ("3", 3),
 }
 REAL_SECRET = {"secret_key": "x" * 32}  # production refuses to start without one
 
@@ -90,6 +93,9 @@ BAD = [
     ("smtp_port", "0"),
     ("smtp_security", "ssl"),
     ("smtp_timeout", "0"),
+    ("submission_window_days", "0"),
+    ("submission_daily_limit", "-1"),
+    ("trending_window_days", "366"),
 ]
 
 
