@@ -231,3 +231,17 @@ def test_every_account_route_is_in_openapi(client: TestClient) -> None:
     for path in expected:
         for operation in paths[path].values():
             assert operation.get("description") or operation.get("summary"), path
+
+
+def test_display_name_is_escaped_in_the_email(client: TestClient, smtp_sink: SmtpSink) -> None:
+    name = '<img src=x onerror="alert(1)">'
+    body = {
+        "username": "ada",
+        "email": "ada@example.org",
+        "password": PASSWORD,
+        "displayName": name,
+    }
+    assert client.post("/api/auth/signup", json=body).status_code == 201
+    message = smtp_sink.wait_for(1)[0]
+    assert "<img" not in message.html() and "&lt;img src=x" in message.html()
+    assert name in message.text()  # plain text is never read as HTML
