@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import harness
 from bench.search_latency import SOURCE, _copy_sqlite, _deps, _measure, _queries
 from bench.vector_bench import SyntheticVectors, real_vectors, rss_mb
-from paperboy.app import Deps, keyword_index
+from paperboy.app import Deps
 from paperboy.domain.models import PaperRecord
 from paperboy.services.indexing import sync_keyword_index
 
@@ -123,7 +123,7 @@ def _build_indexes(deps: Deps, folder: Path) -> list[list[object]]:
     """Keyword then vector index from their syncs; a row per index."""
     rows: list[list[object]] = []
     before, started = rss_mb(), time.perf_counter()
-    sync_keyword_index(deps.store, keyword_index(deps.settings))
+    sync_keyword_index(deps.store, deps.keywords)  # type: ignore[arg-type]
     rows.append(["tantivy keyword", time.perf_counter() - started, folder / "keyword", before])
     before, started = rss_mb(), time.perf_counter()
     sync = getattr(deps.vectors, "sync", None)

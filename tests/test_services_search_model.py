@@ -6,7 +6,6 @@ one place where "finds papers by meaning" is checked with the model users get.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -53,7 +52,6 @@ def deps(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deps]:
     sync_keyword_index(built.store, built.keywords)  # type: ignore[arg-type]
     embed_new_papers(built.embeddings, built.embedder)
     built.vectors.sync()
-    time.sleep(1.1)  # the keyword reader picks up the sync within a second
     yield built
 
 
