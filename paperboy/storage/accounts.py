@@ -189,7 +189,7 @@ class SqlAccountStore:
             return None
         mapping = row._mapping
         user_row = {c.name: mapping[f"u_{c.name}"] for c in _USER_COLUMNS}
-        return _session(mapping), _user_from(user_row)
+        return _session(mapping), user_from(user_row)
 
     def touch_session(self, session_id: str, now: datetime, expires_at: datetime) -> None:
         """Record activity and push the expiry on (sliding sessions)."""
@@ -341,10 +341,11 @@ def _bump_content(connection: Connection) -> None:
 
 
 def _user(row: Row[Any]) -> User:
-    return _user_from(row._mapping)
+    return user_from(row._mapping)
 
 
-def _user_from(values: Any) -> User:
+def user_from(values: Any) -> User:
+    """A `User` from a users row's mapping (shared by the stores that read members)."""
     return User(
         id=values["id"],
         username=values["username"],

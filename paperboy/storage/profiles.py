@@ -6,12 +6,11 @@ and upvotes from `votes`; both tables belong to the votes and curation work, rea
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import Engine, select
 
-from paperboy.domain.accounts import AccountStatus, Role, User
+from paperboy.domain.accounts import User
 from paperboy.domain.profiles import ProfilePaper
+from paperboy.storage.accounts import user_from
 from paperboy.storage.schema import daily_entries, entry_curation, papers, users, votes
 
 
@@ -26,7 +25,7 @@ class SqlProfileStore:
         query = select(users).where(users.c.username == username.strip().lower())
         with self.engine.connect() as connection:
             row = connection.execute(query).first()
-        return None if row is None else _user(row._mapping)
+        return None if row is None else user_from(row._mapping)
 
     def submitted_papers(self, user_id: int, limit: int = 50) -> list[ProfilePaper]:
         """Papers the member put on a daily list, latest first."""
@@ -64,17 +63,3 @@ class SqlProfileStore:
                 ProfilePaper(row.arxiv_id, row.title, row.created_at)
                 for row in connection.execute(query)
             ]
-
-
-def _user(values: Any) -> User:
-    return User(
-        id=values["id"],
-        username=values["username"],
-        email=values["email"],
-        display_name=values["display_name"],
-        role=Role(values["role"]),
-        status=AccountStatus(values["status"]),
-        email_verified_at=values["email_verified_at"],
-        created_at=values["created_at"],
-        show_upvotes=bool(values["show_upvotes"]),
-    )
