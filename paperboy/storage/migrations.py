@@ -70,6 +70,11 @@ def _comments_and_claims(connection: Connection) -> None:
     schema.metadata.create_all(connection, tables=tables)
 
 
+def _digests(connection: Connection) -> None:
+    tables = [schema.subscriptions, schema.deliveries, schema.delivery_papers, schema.digest_runs]
+    schema.metadata.create_all(connection, tables=tables)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "papers, daily entries, cursors, jobs", _initial),
     Migration(2, "content revision counter for page caches", _revisions),
@@ -79,6 +84,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(7, "sessions, email and API tokens, rate limits", _sessions_and_tokens),
     Migration(8, "upvotes, imported upvote history, daily entry curation", _votes_and_curation),
     Migration(9, "comments, reports, comment counts, authorship claims", _comments_and_claims),
+    Migration(10, "digest subscriptions, deliveries (outbox), digest runs", _digests),
 )
 
 

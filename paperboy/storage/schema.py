@@ -435,3 +435,79 @@ Index(
     sqlite_where=_LIVE_CLAIM,
     postgresql_where=_LIVE_CLAIM,
 )
+
+# ---- email digests (issue 5): subscriptions and the outbox
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", String(254), nullable=False, unique=True),  # lower-cased domain on write
+    Column("user_id", ForeignKey("users.id", ondelete="SET NULL"), unique=True),
+    Column("status", String(20), nullable=False),
+    Column("frequency", String(10), nullable=False),
+    Column("weekday", Integer, nullable=False, default=0),
+    Column("hour", Integer, nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("max_papers", Integer, nullable=False),
+    Column("categories", JSON, nullable=False),  # list of arXiv categories; [] = all
+    Column("content", String(20), nullable=False),
+    Column("searches", JSON, nullable=False),  # list of saved search queries
+    Column("next_due_at", UtcDateTime),  # set only while active: what the scheduler scans
+    Column("hard_bounces", Integer, nullable=False, default=0),
+    Column("paused_reason", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("confirmed_at", UtcDateTime),
+    Column("modified_at", UtcDateTime, nullable=False),
+    Column("unsubscribed_at", UtcDateTime),
+    Index("ix_subscriptions_status_next_due_at", "status", "next_due_at"),
+)
+"""Who gets digests; `paperboy.domain.digests.Subscription` is a row."""
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("subscription_id", ForeignKey("subscriptions.id", ondelete="CASCADE"), nullable=False),
+    Column("period", String(20), nullable=False),  # the local date of the slot, YYYY-MM-DD
+    Column("due_at", UtcDateTime, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("message_id", String(255), nullable=False, unique=True),  # fixed at planning
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("claimed_by", String(200)),
+    Column("lease_until", UtcDateTime),
+    Column("composed_at", UtcDateTime),  # when the papers were chosen (delivery_papers)
+    Column("sent_at", UtcDateTime),
+    Column("last_error", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("subscription_id", "period"),
+    Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
+)
+"""The outbox: one row per (subscription, period), claimed before the SMTP hand-off."""
+
+delivery_papers = Table(
+    "delivery_papers",
+    metadata,
+    Column("delivery_id", ForeignKey("deliveries.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("arxiv_id", String(32), nullable=False),
+)
+"""The papers a delivery carries, chosen once, so a resend after a crash sends the same mail."""
+
+digest_runs = Table(
+    "digest_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("worker", String(200), nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime),
+    Column("planned", Integer, nullable=False, default=0),
+    Column("sent", Integer, nullable=False, default=0),
+    Column("empty", Integer, nullable=False, default=0),
+    Column("retried", Integer, nullable=False, default=0),
+    Column("failed", Integer, nullable=False, default=0),
+    Column("note", Text),
+    Index("ix_digest_runs_started_at", "started_at"),
+)
+"""One row per digest run, for `paperboy digest status` and the admin page."""
