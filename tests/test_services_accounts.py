@@ -148,6 +148,14 @@ def test_emails_refused(address: str) -> None:
         checked_email(address)
 
 
+@pytest.mark.parametrize("address", ["a..b@example.org", '"x"@example.org', ".a@example.org"])
+def test_emails_the_mailer_would_refuse_are_refused_at_sign_up(address: str) -> None:
+    with pytest.raises(InvalidAccount) as error:
+        checked_email(address)
+    assert error.value.field == "email"
+    assert "before @" in str(error.value)
+
+
 def test_email_normalised() -> None:
     assert checked_email("  Ada@Example.ORG ") == "ada@example.org"
 

@@ -10,6 +10,8 @@ import re
 import unicodedata
 from urllib.parse import urlsplit
 
+from paperboy.domain.mail import InvalidAddress, checked_address
+
 USERNAME_MIN, USERNAME_MAX = 3, 30
 PASSWORD_MIN, PASSWORD_MAX = 10, 1024
 DISPLAY_NAME_MAX = 100
@@ -113,7 +115,7 @@ def checked_username(text: str) -> str:
 
 
 def checked_email(text: str) -> str:
-    """A plausible email address, lower-cased; refuses line breaks and control characters."""
+    """A plausible email address the mailer accepts, lower-cased; no line breaks or controls."""
     address = text.strip().lower()
     if len(address) > EMAIL_MAX:
         raise InvalidAccount("email", f"An email address has at most {EMAIL_MAX} characters.")
@@ -121,7 +123,10 @@ def checked_email(text: str) -> str:
         raise InvalidAccount("email", "An email address cannot contain control characters.")
     if not _EMAIL.fullmatch(address):
         raise InvalidAccount("email", "This does not look like an email address (name@domain).")
-    return address
+    try:  # and one the mailer will send to: the account's mail must never be refused later
+        return checked_address(address)
+    except InvalidAddress as error:
+        raise InvalidAccount("email", f"{str(error)[:1].upper()}{str(error)[1:]}.") from None
 
 
 def checked_password(password: str, username: str = "") -> str:
