@@ -72,13 +72,13 @@ def daily_page(
         page=page,
         page_size=page_size,
         sort=sort,
-        previous=_neighbour(store, period, -1),
-        next=_neighbour(store, period, +1),
+        previous=neighbour_period(store, period, -1),
+        next=neighbour_period(store, period, +1),
         is_fallback=is_fallback,
     )
 
 
-def _neighbour(store: PaperStore, period: Period, direction: int) -> Period | None:
+def neighbour_period(store: PaperStore, period: Period, direction: int) -> Period | None:
     """The nearest period of the same kind, before or after, that has papers."""
     if direction < 0:
         day = store.list_day_before(period.first)

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from paperboy.domain.calendar import Period, today_in
 from paperboy.domain.models import DailyEntry, ListSort
 from paperboy.domain.ranking import Trend, VoteBatch, imported_batches, trend
-from paperboy.services.daily import DailyPage, _neighbour
+from paperboy.services.daily import DailyPage, neighbour_period
 from paperboy.services.ports import PaperStore, VoteStore
 
 MAX_CANDIDATES = 5000
@@ -88,8 +88,8 @@ def trending_page(
         page=page,
         page_size=page_size,
         sort=ListSort.TRENDING,
-        previous=_neighbour(store, period, -1),
-        next=_neighbour(store, period, +1),
+        previous=neighbour_period(store, period, -1),
+        next=neighbour_period(store, period, +1),
         is_fallback=is_fallback,
     )
 
