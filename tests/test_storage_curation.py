@@ -90,6 +90,18 @@ def test_removed_entry_leaves_lists_and_counts(
     assert curation.hidden_on(DAY) == ["2603.00001"]
 
 
+def test_a_day_whose_entries_were_all_removed_is_no_neighbour(
+    papers: SqlPaperStore, curation: SqlCurationStore
+) -> None:
+    days = [DAY, date(2026, 3, 3), date(2026, 3, 4)]
+    papers.upsert_entries([listed(f"2603.0000{i}", day) for i, day in enumerate(days, 1)])
+    assert curation.set_hidden("2603.00002", days[1], True, T0)
+    assert papers.list_day_after(DAY) == days[2]
+    assert papers.list_day_before(days[2]) == DAY
+    assert curation.set_hidden("2603.00002", days[1], False, T0)
+    assert papers.list_day_after(DAY) == days[1]
+
+
 def test_reimport_does_not_bring_back_a_removed_entry(
     papers: SqlPaperStore, curation: SqlCurationStore
 ) -> None:

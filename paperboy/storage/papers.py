@@ -313,14 +313,12 @@ class SqlPaperStore:
             return [_entry(row) for row in connection.execute(query)]
 
     def list_day_before(self, day: date) -> date | None:
-        return self._day(
-            select(func.max(daily_entries.c.listed_on)).where(daily_entries.c.listed_on < day)
-        )
+        listed_on = daily_entries.c.listed_on
+        return self._day(_shown_days().where(listed_on < day).order_by(listed_on.desc()))
 
     def list_day_after(self, day: date) -> date | None:
-        return self._day(
-            select(func.min(daily_entries.c.listed_on)).where(daily_entries.c.listed_on > day)
-        )
+        listed_on = daily_entries.c.listed_on
+        return self._day(_shown_days().where(listed_on > day).order_by(listed_on))
 
     def latest_list_day(self, on_or_before: date | None = None) -> date | None:
         query = select(func.max(daily_entries.c.listed_on))
@@ -474,6 +472,14 @@ _PINNED = func.coalesce(entry_curation.c.pinned, false())
 # numComments: the imported count plus members' visible comments here
 _COMMENTS = daily_entries.c.comment_count + func.coalesce(paper_comment_counts.c.visible_count, 0)
 _VISIBLE = or_(entry_curation.c.hidden.is_(None), entry_curation.c.hidden == false())
+
+
+def _shown_days() -> Any:
+    """Days with an entry a curator has not removed; order and one row picks the neighbour."""
+    visible = daily_entries.outerjoin(
+        entry_curation, entry_curation.c.entry_id == daily_entries.c.id
+    )
+    return select(daily_entries.c.listed_on).select_from(visible).where(_VISIBLE).limit(1)
 
 
 def _submitted_by(username: str) -> Any:
