@@ -98,6 +98,8 @@ def test_a_day_whose_entries_were_all_removed_is_no_neighbour(
     assert curation.set_hidden("2603.00002", days[1], True, T0)
     assert papers.list_day_after(DAY) == days[2]
     assert papers.list_day_before(days[2]) == DAY
+    assert curation.set_hidden("2603.00003", days[2], True, T0)
+    assert papers.latest_list_day() == DAY
     assert curation.set_hidden("2603.00002", days[1], False, T0)
     assert papers.list_day_after(DAY) == days[1]
 

@@ -321,9 +321,10 @@ class SqlPaperStore:
         return self._day(_shown_days().where(listed_on > day).order_by(listed_on))
 
     def latest_list_day(self, on_or_before: date | None = None) -> date | None:
-        query = select(func.max(daily_entries.c.listed_on))
+        listed_on = daily_entries.c.listed_on
+        query = _shown_days().order_by(listed_on.desc())
         if on_or_before is not None:
-            query = query.where(daily_entries.c.listed_on <= on_or_before)
+            query = query.where(listed_on <= on_or_before)
         return self._day(query)
 
     def papers_published_between(
