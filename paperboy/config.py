@@ -139,6 +139,9 @@ class Settings:
     comment_max_length: int = field(
         default=10_000, metadata={"doc": "longest comment body in characters (longer: 413)"}
     )
+    comment_limit_per_hour: int = field(
+        default=30, metadata={"doc": "comments and replies a member may post per hour (then 429)"}
+    )
 
     session_days: int = field(
         default=30, metadata={"doc": "days a login lasts without a visit (each visit renews it)"}
@@ -289,6 +292,7 @@ def _check(settings: Settings) -> None:
         ("search_embed_timeout", settings.search_embed_timeout > 0, "more than zero seconds"),
         ("rrf_k", settings.rrf_k > 0, "more than zero"),
         ("comment_max_length", 1 <= settings.comment_max_length <= 100_000, "1 to 100000"),
+        ("comment_limit_per_hour", 1 <= settings.comment_limit_per_hour <= 10_000, "1 to 10000"),
         ("base_url", settings.base_url.startswith(("http://", "https://")), "an http(s) URL"),
         *_account_checks(settings),
         *_mail_checks(settings),

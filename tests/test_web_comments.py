@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
 from fastapi.testclient import TestClient
@@ -267,6 +267,21 @@ def test_a_body_over_the_limit_is_413(site: Site) -> None:
     )
     assert response.status_code == 413
     assert response.json()["error"]["message"].startswith("body:")
+
+
+def test_a_member_past_the_hourly_comment_limit_gets_429_and_nothing_is_stored(
+    site: Site,
+) -> None:
+    settings = replace(site.deps.settings, comment_limit_per_hour=2)
+    client = TestClient(create_app(replace(site.deps, settings=settings)))
+    url, ada = f"/api/papers/{PAPER}/comments", site.bearer(site.ada)
+    codes = [client.post(url, json={"body": f"n{i}"}, headers=ada).status_code for i in range(3)]
+    assert codes == [201, 201, 429]
+    third = client.post(url, json={"body": "n3"}, headers=ada)
+    assert third.json()["error"]["code"] == "rate_limited" and third.headers["Retry-After"]
+    assert [t["body"] for t in client.get(url).json()] == ["n0", "n1"]
+    other = client.post(url, json={"body": "mine"}, headers=site.bearer(site.alan))
+    assert other.status_code == 201  # the limit is per member
 
 
 def test_every_discussion_action_is_in_the_openapi_document(site: Site) -> None:

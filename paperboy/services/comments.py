@@ -28,8 +28,14 @@ from paperboy.domain.moderation import (
     require_active,
     require_curator,
 )
+from paperboy.services.rate_limits import Limit, RateLimiter
 
 REASON_MAX_LENGTH = 500
+
+
+def comment_limit(per_hour: int) -> Limit:
+    """At most `per_hour` new comments and replies per member in each hour."""
+    return Limit("comment", per_hour, 3600)
 
 
 class CommentStore(Protocol):
@@ -82,10 +88,17 @@ def post_comment(
     *,
     max_length: int,
     parent_id: int | None = None,
+    limiter: RateLimiter | None = None,
+    limit: Limit | None = None,
 ) -> Comment:
-    """A new comment on the paper, or a reply (a reply to a reply joins its top comment)."""
+    """A new comment on the paper, or a reply (a reply to a reply joins its top comment).
+
+    With a `limiter` and `limit`, a member past the limit gets `RateLimited` and nothing is stored.
+    """
     require_active(author, "comment")
     text = checked_body(body, max_length)
+    if limiter is not None and limit is not None:
+        limiter.count(limit, str(author.id), now)
     root = None
     if parent_id is not None:
         parent = visible_comment(store, parent_id, author)

@@ -89,6 +89,8 @@ async def api_post_comment(
         deps.clock(),
         max_length=deps.settings.comment_max_length,
         parent_id=new.parentId,
+        limiter=deps.accounts.limiter,
+        limit=comment_service.comment_limit(deps.settings.comment_limit_per_hour),
     )
     return comment_out(comment)
 

@@ -68,6 +68,8 @@ async def post_comment(
         deps.clock(),
         max_length=deps.settings.comment_max_length,
         parent_id=parent_id,
+        limiter=deps.accounts.limiter,
+        limit=comment_service.comment_limit(deps.settings.comment_limit_per_hour),
     )
     return back_to(comment.arxiv_id, comment.id)
 
