@@ -33,6 +33,7 @@ from paperboy.services.ports import (
     Mailer,
     MailTemplates,
     PaperStore,
+    Progress,
     SyncedVectorIndex,
     VectorLookup,
     VoteStore,
@@ -51,6 +52,8 @@ from paperboy.storage import migrations
 from paperboy.storage.accounts import SqlAccountStore
 from paperboy.storage.claims import SqlClaimStore
 from paperboy.storage.comments import SqlCommentStore
+from paperboy.storage.copy import CopyRefused as CopyRefused  # for the CLI's `db copy`
+from paperboy.storage.copy import TableCopy, copy_database, source_row_counts
 from paperboy.storage.curation import SqlCurationStore
 from paperboy.storage.embeddings import SqlEmbeddingStore
 from paperboy.storage.engine import is_sqlite, make_engine
@@ -264,6 +267,20 @@ def upgrade_database(settings: Settings) -> list[str]:
         return [f"{m.version:04d} {m.name}" for m in migrations.upgrade(engine)]
     finally:
         engine.dispose()
+
+
+def copy_database_to(settings: Settings, target_url: str, progress: Progress) -> list[TableCopy]:
+    """Upgrade the database at `target_url`, then copy the configured database's rows into it."""
+    source, target = make_engine(settings.database_url), make_engine(target_url)
+    try:
+        migrations.upgrade(target)
+        progress.start(sum(source_row_counts(source).values()), "copy rows")
+        report = copy_database(source, target, lambda _table, rows: progress.advance(rows))
+        progress.finish()
+        return report
+    finally:
+        source.dispose()
+        target.dispose()
 
 
 def pending_migrations(settings: Settings) -> list[str]:
