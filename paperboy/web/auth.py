@@ -27,7 +27,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from paperboy.config import Settings
 from paperboy.domain.account_rules import local_path
-from paperboy.domain.accounts import AccountStatus, User
+from paperboy.domain.accounts import AccountStatus, Role, User
 from paperboy.domain.credentials import Session
 from paperboy.services.rate_limits import RateLimited
 from paperboy.web.errors import is_api
@@ -120,11 +120,19 @@ async def curator(user: Annotated[User, Depends(active_member)]) -> User:
     return user
 
 
+async def admin(user: Annotated[User, Depends(active_member)]) -> User:
+    """An active admin: manages members' roles and bans, and the site's mail."""
+    if user.role is not Role.ADMIN:
+        raise AuthError(403, "admins_only", "Only admins may do this.")
+    return user
+
+
 CurrentUser = Annotated[User | None, Depends(current_user)]
 CurrentSession = Annotated[Session | None, Depends(current_session)]
 SignedIn = Annotated[User, Depends(signed_in)]
 ActiveMember = Annotated[User, Depends(active_member)]
 Curator = Annotated[User, Depends(curator)]
+Admin = Annotated[User, Depends(admin)]
 
 
 def return_path(request: Request) -> str:
