@@ -1,10 +1,11 @@
 """Nearest neighbours on PostgreSQL: pgvector's HNSW index, filters in the same query.
 
 `ORDER BY vector <=> :q LIMIT k` walks the HNSW index on `paper_embeddings.vector` (cosine).
-`hnsw.ef_search` is set per transaction (the bench measured the recall it buys), and pgvector
-0.8's iterative scan (`relaxed_order`) keeps walking the graph while the WHERE clause rejects
-rows, so a filter still gets `limit` rows instead of what survived the first `ef_search`
-candidates. Relaxed order may return rows slightly out of order: they are re-sorted here.
+`hnsw.ef_search` is set once per pooled session (the bench measured the recall it buys), and
+pgvector 0.8's iterative scan (`relaxed_order`) keeps walking the graph while the WHERE clause
+rejects rows, so a filter still gets `limit` rows instead of what survived the first
+`ef_search` candidates. Relaxed order may return rows slightly out of order: re-sorted here.
+The query vector travels in pgvector's binary format; the unfiltered statement is built once.
 Filters are SQL on papers and daily_entries; `SearchFilters.admits` then re-checks category
 and author exactly (the SQL for those is a cheap superset), fetching more if it dropped any.
 """
@@ -16,19 +17,64 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import Engine, select, text
+from pgvector import Vector
+from pgvector.psycopg.vector import VectorBinaryDumper
+from psycopg.types import TypeInfo
+from sqlalchemy import Connection, Engine, Integer, Select, bindparam, select, text
+from sqlalchemy.types import UserDefinedType
 
 from paperboy.domain.search import Scored, SearchFilters
 from paperboy.storage.filtering import filter_conditions, filter_view, last_listed_on, row_listed_on
 from paperboy.storage.schema import paper_embeddings, papers
 
 EF_SEARCH = 100
-# SET LOCAL for both, in one round trip: they last until the transaction ends
-_SEARCH_SETTINGS = text(
-    "SELECT set_config('hnsw.ef_search', :ef_search, true), "
-    "set_config('hnsw.iterative_scan', 'relaxed_order', true)"
-)
 MAX_FETCH = 4096
+_SESSION_SETTINGS = text(
+    "SELECT set_config('hnsw.ef_search', :ef_search, false), "
+    "set_config('hnsw.iterative_scan', 'relaxed_order', false)"
+)
+_SETTINGS = "pgvector_search_settings"
+"""Key in a pooled connection's `info`: the `hnsw.ef_search` already SET on that session."""
+
+
+class _QueryVector(UserDefinedType[Any]):
+    """A bound query vector handed to psycopg as pgvector's `Vector` (binary, 1.5 KB).
+
+    The column's own type would spell it as a 7.7 KB text literal for the server to parse.
+    """
+
+    cache_ok = True
+
+    def get_col_spec(self, **kw: Any) -> str:
+        return "vector"
+
+    def bind_processor(self, dialect: Any) -> Any:
+        return None
+
+
+_QUERY = bindparam("query_vector", type_=_QueryVector())
+_DISTANCE = paper_embeddings.c.vector.cosine_distance(_QUERY).label("distance")
+_JOINED = paper_embeddings.join(papers, papers.c.id == paper_embeddings.c.paper_id)
+_FILTER_COLUMNS = (papers.c.published_at, papers.c.authors, papers.c.categories, papers.c.code_url)
+
+
+def _nearest_query(with_filter_columns: bool) -> Select[Any]:
+    """Ids and distances closest first; the columns filters look at only when they are needed."""
+    columns: list[Any] = [papers.c.arxiv_id, _DISTANCE]
+    if with_filter_columns:
+        columns += [*_FILTER_COLUMNS, last_listed_on().label("last_listed_on")]
+    return (
+        select(*columns)
+        .select_from(_JOINED)
+        .where(paper_embeddings.c.model == bindparam("model"))
+        .order_by(_DISTANCE)
+        # a literal LIMIT: with a bound one, a prepared statement may get a generic plan
+        .limit(bindparam("fetch", type_=Integer(), literal_execute=True))
+    )
+
+
+_NEAREST = _nearest_query(with_filter_columns=False)
+"""The unfiltered statement, built once: search asks it on every query."""
 
 
 class PgVectorIndex:
@@ -52,8 +98,9 @@ class PgVectorIndex:
         active = filters if filters is not None and not filters.is_empty else None
         needs_check = active is not None and bool(active.category or active.author)
         fetch = limit * 2 if needs_check else limit
+        query_vector = Vector(np.asarray(vector, dtype=np.float32).reshape(-1))
         while True:
-            rows = self._rows(vector, fetch, active, exclude)
+            rows = self._rows(query_vector, fetch, active, exclude)
             hits = [
                 Scored(row.arxiv_id, 1.0 - float(row.distance))
                 for row in rows
@@ -73,34 +120,49 @@ class PgVectorIndex:
 
     def _rows(
         self,
-        vector: NDArray[np.float32],
+        query_vector: Vector,
         fetch: int,
         filters: SearchFilters | None,
         exclude: frozenset[str],
     ) -> Sequence[Any]:
-        distance = paper_embeddings.c.vector.cosine_distance(np.asarray(vector, dtype=np.float32))
-        query = (
-            select(
-                papers.c.arxiv_id,
-                papers.c.published_at,
-                papers.c.authors,
-                papers.c.categories,
-                papers.c.code_url,
-                distance.label("distance"),
-            )
-            .select_from(paper_embeddings.join(papers, papers.c.id == paper_embeddings.c.paper_id))
-            .where(paper_embeddings.c.model == self.model)
-            .order_by(distance)
-            .limit(fetch)
-        )
+        query = _NEAREST
         if filters is not None:
-            query = query.add_columns(last_listed_on().label("last_listed_on"))
-            query = query.where(*filter_conditions(filters))
+            query = _nearest_query(with_filter_columns=True).where(*filter_conditions(filters))
         if exclude:
             query = query.where(papers.c.arxiv_id.not_in(sorted(exclude)))
-        with self.engine.connect() as connection, connection.begin():
-            connection.execute(_SEARCH_SETTINGS, {"ef_search": str(int(self.ef_search))})
-            return connection.execute(query).all()
+        params = {"query_vector": query_vector, "model": self.model, "fetch": fetch}
+        with self.engine.connect() as connection:
+            self._prepare(connection)
+            return connection.execute(query, params).all()
+
+    def _prepare(self, connection: Connection) -> None:
+        """Teach this pooled session pgvector's binary format and set its HNSW search settings.
+
+        Once per session, not per query: `ef_search` (the candidate list, the bench measured
+        the recall it buys) and pgvector 0.8's iterative scan, which keeps walking the graph
+        while the WHERE clause rejects rows. Done here, not when the engine connects, because
+        the `vector` type exists only once the migrations have run.
+        """
+        info = connection.info
+        if info.get(_SETTINGS) == self.ef_search:
+            return
+        if _SETTINGS not in info:
+            _send_vectors_in_binary(connection.connection.dbapi_connection)
+        connection.execute(_SESSION_SETTINGS, {"ef_search": str(int(self.ef_search))})
+        connection.commit()  # session settings: they outlive this transaction
+        info[_SETTINGS] = self.ef_search
+
+
+def _send_vectors_in_binary(driver: Any) -> None:
+    """Dump pgvector's `Vector` in its binary format on this psycopg connection.
+
+    Only the dumper of `Vector`, which nothing else binds: what `vector` columns load as (text,
+    parsed by the column type) stays as it was on every connection.
+    """
+    info = TypeInfo.fetch(driver, "vector")
+    if info is None:
+        raise LookupError("the vector type is missing: run `paperboy db upgrade` first")
+    driver.adapters.register_dumper(Vector, type("", (VectorBinaryDumper,), {"oid": info.oid}))
 
 
 class SqlVectorLookup:
