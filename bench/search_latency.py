@@ -10,12 +10,16 @@ vector index answer, the store hydrates the page. Queries are seeded: real title
 title fragments, arXiv ids, and plain-language questions. The breakdown columns are the
 service's own timings (`SearchResult.timings_ms`); embedding overlaps the keyword search.
 
-    .venv/bin/python bench/search_latency.py [--queries 300] [--no-postgres] [--workdir D --reuse]
+    .venv/bin/python bench/search_latency.py [--queries 300] [--no-postgres | --no-sqlite]
+        [--workdir D --reuse]
+
+With `--workdir D` the PostgreSQL cluster is kept in `D/pg-data` too, so `--reuse` skips copying.
 """
 
 from __future__ import annotations
 
 import random
+import shutil
 import sqlite3
 import statistics
 import sys
@@ -25,6 +29,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+from sqlalchemy import text as sql
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -34,6 +39,7 @@ from paperboy.config import load_settings
 from paperboy.domain.models import Paper, PaperRecord
 from paperboy.domain.search import SearchRequest, parse_query
 from paperboy.services.indexing import sync_keyword_index
+from paperboy.storage.engine import make_engine
 
 SOURCE = Path("/tmp/paperboy-bench/arxiv74k.sqlite3")
 TARGET_P50, TARGET_P99 = 25.0, 100.0
@@ -63,6 +69,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-sqlite", action="store_true", help="measure PostgreSQL only")
     parser.add_argument(
         "--reuse", action="store_true", help="reuse --workdir's copy, vectors and indexes"
     )
@@ -80,17 +87,27 @@ def main() -> None:
     real, synthetic = (int(n) for n in counts.read_text().split())
     print(f"- vectors: {real:,} real MiniLM, {synthetic:,} seeded random\n", flush=True)
     queries = _queries(database, args.queries, args.seed)
-    rows = [_measure("SQLite", sqlite_deps, queries)]
+    rows = [] if args.no_sqlite else [_measure("SQLite", sqlite_deps, queries)]
     if not args.no_postgres:
-        server, why = embedded_pg.start_or_none()
+        # with --workdir the cluster is kept there, so --reuse skips the 6-minute copy
+        server, why = embedded_pg.start_or_none(args.workdir and workdir / "pg-data")
         if server is None:
             print(f"- PostgreSQL skipped: {why}")
         else:
             try:
-                url = server.fresh_database("search")
-                upgrade_database(load_settings(environ={}, database_url=url))
+                copied = workdir / "pg-copied.txt"
+                url, existed = server.database("search")
+                fresh = not (args.reuse and existed and copied.exists())
+                if fresh:
+                    copied.unlink(missing_ok=True)
+                    shutil.rmtree(workdir / "pg-indexes", ignore_errors=True)
                 pg_deps = _deps(url, workdir / "pg-indexes")
-                _copy_to_postgres(sqlite_deps, pg_deps)
+                if fresh:
+                    _clear_papers(url)
+                    _copy_to_postgres(sqlite_deps, pg_deps)
+                    copied.write_text(url)
+                else:
+                    print("- PostgreSQL: reusing the copy kept in the workdir", flush=True)
                 rows.append(_measure(f"PostgreSQL {server.version()}", pg_deps, queries))
             finally:
                 server.stop()
@@ -121,6 +138,14 @@ def _deps(url: str, index_dir: Path) -> Deps:
     settings = load_settings(environ={}, database_url=url, index_dir=str(index_dir))
     upgrade_database(settings)
     return build_deps(settings)
+
+
+def _clear_papers(url: str) -> None:
+    """Empty a kept database whose copy never finished (papers cascade to their vectors)."""
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sql("TRUNCATE papers CASCADE"))
+    engine.dispose()
 
 
 def _fill_vectors(deps: Deps, seed: int) -> tuple[int, int]:
