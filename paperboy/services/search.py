@@ -44,7 +44,8 @@ TITLE_CANDIDATES = 10
 """How many top keyword hits, and titles like the query, are checked for being its title."""
 MAX_ID_TOKENS = 8
 HYDRATE_SLACK = 10
-"""Extra fused ids hydrated past the page, so a filter turning a few away costs no 2nd query."""
+"""Extra fused ids hydrated past the page when filters are set, so a filter turning a few away
+costs no 2nd query (without filters only an id the store no longer has is turned away)."""
 Clock = Callable[[], float]
 Hydrated = tuple[Paper, int, date | None]
 
@@ -199,7 +200,8 @@ def _ordered_hits(
     candidates = [arxiv_id for arxiv_id, _ in fused]
     relevance = request.sort is SearchSort.RELEVANCE
     end = request.offset + request.limit
-    head = candidates[: end + HYDRATE_SLACK] if relevance else candidates
+    slack = 0 if request.filters.is_empty else HYDRATE_SLACK
+    head = candidates[: end + slack] if relevance else candidates
     found = store.papers_by_ids([*id_pins, *title_ids, *head])
     pinned = list(
         dict.fromkeys([i for i in id_pins if i in found] + _title_pins(request, found, title_ids))
