@@ -22,6 +22,7 @@ from paperboy.web import (
     account_api,
     account_pages,
     account_settings,
+    admin_pages,
     api,
     comment_api,
     comment_pages,
@@ -81,10 +82,12 @@ def create_app(deps: Deps, *, run_jobs: bool = False) -> FastAPI:
     app.include_router(account_pages.router)
     app.include_router(account_settings.router)
     app.include_router(account_api.router)
+    app.include_router(admin_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     install_error_handlers(app)
     install_auth(app)
     install_discussion_errors(app)
+    admin_pages.install_admin_errors(app)
     community_pages.install(app, deps)
     # Innermost: the identity, CSRF and body-size checks every route relies on.
     app.add_middleware(RequestGuard, deps=deps)
