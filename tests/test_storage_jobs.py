@@ -122,6 +122,21 @@ def test_claim_takes_back_a_stale_lease(queue: SqlJobQueue) -> None:
     assert (again.id, again.attempts) == (job_id, 2)
 
 
+def test_a_worker_whose_lease_was_taken_over_records_nothing(queue: SqlJobQueue) -> None:
+    job_id = queue.enqueue("a", {})
+    now = soon()
+    slow = claimed(queue, now, "slow-worker")
+    later = now + LEASE + timedelta(seconds=1)
+    fresh = claimed(queue, later, "w2")
+    assert not queue.finish(job_id, {"from": "slow"}, later, slow.attempts)
+    assert not queue.fail(job_id, "slow failed", later, later, slow.attempts)
+    job = queue.job(job_id)
+    assert job is not None and (job.status, job.result, job.error) == ("running", None, None)
+    assert queue.finish(job_id, {"from": "w2"}, later, fresh.attempts)
+    done = queue.job(job_id)
+    assert done is not None and (done.status, done.result) == ("done", {"from": "w2"})
+
+
 def test_finish_records_the_result(queue: SqlJobQueue) -> None:
     job_id = queue.enqueue("a", {})
     now = soon()

@@ -47,7 +47,8 @@ class EmbeddedRunner:
         except Exception as error:  # a failed job is recorded, never kills the runner
             self._failed(job, error)
         else:
-            self.deps.jobs.finish(job.id, result, self.deps.clock())
+            if not self.deps.jobs.finish(job.id, result, self.deps.clock(), job.attempts):
+                log.warning("job %s (%s) ran past its lease and was taken over", job.id, job.task)
         return job
 
     def run_until_empty(self) -> int:
@@ -80,4 +81,4 @@ class EmbeddedRunner:
         retry_at = None
         if job.attempts < MAX_ATTEMPTS and not isinstance(error, LookupError | ValueError):
             retry_at = now + timedelta(seconds=30 * 2 ** (job.attempts - 1))
-        self.deps.jobs.fail(job.id, message, now, retry_at)
+        self.deps.jobs.fail(job.id, message, now, retry_at, job.attempts)

@@ -108,9 +108,18 @@ class JobQueue(Protocol):
 
     def claim(self, worker: str, now: datetime) -> Job | None: ...
 
-    def finish(self, job_id: int, result: dict[str, Any], now: datetime) -> None: ...
+    def finish(
+        self, job_id: int, result: dict[str, Any], now: datetime, attempt: int | None = None
+    ) -> bool: ...
 
-    def fail(self, job_id: int, error: str, now: datetime, retry_at: datetime | None) -> None: ...
+    def fail(
+        self,
+        job_id: int,
+        error: str,
+        now: datetime,
+        retry_at: datetime | None,
+        attempt: int | None = None,
+    ) -> bool: ...
 
     def recent(self, limit: int = 20) -> list[Job]: ...
 

@@ -66,15 +66,30 @@ class SqlJobQueue:
                 return None
         return _job(row, status="running", attempts=row.attempts + 1)
 
-    def finish(self, job_id: int, result: dict[str, Any], now: datetime) -> None:
-        self._set(job_id, status="done", result=result, finished_at=now, error=None)
+    def finish(
+        self, job_id: int, result: dict[str, Any], now: datetime, attempt: int | None = None
+    ) -> bool:
+        """Record the result; with `attempt`, only if that claim still holds the job."""
+        values = {"status": "done", "result": result, "finished_at": now, "error": None}
+        return self._set(job_id, attempt, **values)
 
-    def fail(self, job_id: int, error: str, now: datetime, retry_at: datetime | None) -> None:
-        """Record a failure: queue it again at `retry_at`, or mark it failed for good."""
+    def fail(
+        self,
+        job_id: int,
+        error: str,
+        now: datetime,
+        retry_at: datetime | None,
+        attempt: int | None = None,
+    ) -> bool:
+        """Record a failure: queue it again at `retry_at`, or mark it failed for good.
+
+        With `attempt`, only if that claim still holds the job: a worker whose lease ran out and
+        was taken over must not requeue or fail a job another worker is running.
+        """
         if retry_at is None:
-            self._set(job_id, status="failed", error=error, finished_at=now)
-        else:
-            self._set(job_id, status="queued", error=error, run_after=retry_at, locked_by=None)
+            return self._set(job_id, attempt, status="failed", error=error, finished_at=now)
+        values = {"status": "queued", "error": error, "run_after": retry_at, "locked_by": None}
+        return self._set(job_id, attempt, **values)
 
     def recent(self, limit: int = 20) -> list[Job]:
         query = select(jobs).order_by(jobs.c.id.desc()).limit(limit)
@@ -86,9 +101,12 @@ class SqlJobQueue:
             row = connection.execute(select(jobs).where(jobs.c.id == job_id)).first()
         return None if row is None else _job(row)
 
-    def _set(self, job_id: int, **values: Any) -> None:
+    def _set(self, job_id: int, attempt: int | None, **values: Any) -> bool:
+        update = jobs.update().where(jobs.c.id == job_id)
+        if attempt is not None:
+            update = update.where(jobs.c.status == "running", jobs.c.attempts == attempt)
         with write_transaction(self.engine) as connection:
-            connection.execute(jobs.update().where(jobs.c.id == job_id).values(**values))
+            return connection.execute(update.values(**values)).rowcount == 1
 
 
 def _job(row: Any, **changes: Any) -> Job:
