@@ -17,9 +17,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from pgvector import Vector
-from pgvector.psycopg.vector import VectorBinaryDumper
-from psycopg.types import TypeInfo
 from sqlalchemy import Connection, Engine, Integer, Select, bindparam, select, text
 from sqlalchemy.types import UserDefinedType
 
@@ -98,6 +95,8 @@ class PgVectorIndex:
         active = filters if filters is not None and not filters.is_empty else None
         needs_check = active is not None and bool(active.category or active.author)
         fetch = limit * 2 if needs_check else limit
+        from pgvector import Vector  # the PostgreSQL extra: SQLite sites need not install it
+
         query_vector = Vector(np.asarray(vector, dtype=np.float32).reshape(-1))
         while True:
             rows = self._rows(query_vector, fetch, active, exclude)
@@ -120,7 +119,7 @@ class PgVectorIndex:
 
     def _rows(
         self,
-        query_vector: Vector,
+        query_vector: Any,
         fetch: int,
         filters: SearchFilters | None,
         exclude: frozenset[str],
@@ -159,6 +158,10 @@ def _send_vectors_in_binary(driver: Any) -> None:
     Only the dumper of `Vector`, which nothing else binds: what `vector` columns load as (text,
     parsed by the column type) stays as it was on every connection.
     """
+    from pgvector import Vector
+    from pgvector.psycopg.vector import VectorBinaryDumper
+    from psycopg.types import TypeInfo
+
     info = TypeInfo.fetch(driver, "vector")
     if info is None:
         raise LookupError("the vector type is missing: run `paperboy db upgrade` first")
