@@ -126,6 +126,35 @@ class Settings:
     smtp_timeout: float = field(
         default=30.0, metadata={"doc": "seconds before an SMTP connection or reply times out"}
     )
+    digest_connections: int = field(
+        default=4, metadata={"doc": "digest sending workers, each with its own SMTP connection"}
+    )
+    digest_rate_per_second: float = field(
+        default=0.0,
+        metadata={"doc": "most digests sent per second, all workers together; 0: no limit"},
+    )
+    digest_max_attempts: int = field(
+        default=5,
+        metadata={"doc": "tries of a digest after temporary failures (4xx, no connection)"},
+    )
+    digest_retry_seconds: float = field(
+        default=60.0, metadata={"doc": "wait before the first retry of a digest; doubles each time"}
+    )
+    digest_max_bounces: int = field(
+        default=3, metadata={"doc": "hard bounces (5xx) in a row that pause a subscription"}
+    )
+    digest_lease_seconds: float = field(
+        default=600.0,
+        metadata={
+            "doc": "how long a worker holds a claimed digest; a crashed worker's are sent after it"
+        },
+    )
+    digest_batch_size: int = field(
+        default=10, metadata={"doc": "digests a worker claims at a time"}
+    )
+    digest_interval_minutes: int = field(
+        default=5, metadata={"doc": "how often `paperboy serve` runs the digest job (0: never)"}
+    )
     submission_window_days: int = field(
         default=14,
         metadata={"doc": "members may submit papers first published at most this many days ago"},
@@ -296,6 +325,7 @@ def _check(settings: Settings) -> None:
         ("base_url", settings.base_url.startswith(("http://", "https://")), "an http(s) URL"),
         *_account_checks(settings),
         *_mail_checks(settings),
+        *_digest_checks(settings),
         ("submission_window_days", 1 <= settings.submission_window_days <= 3650, "1 to 3650"),
         ("submission_daily_limit", 0 <= settings.submission_daily_limit <= 1000, "0 to 1000"),
         ("trending_window_days", 1 <= settings.trending_window_days <= 365, "1 to 365"),
@@ -327,6 +357,20 @@ def _mail_checks(settings: Settings) -> list[tuple[str, bool, str]]:
             "none, starttls or tls",
         ),
         ("smtp_timeout", settings.smtp_timeout > 0, "more than zero seconds"),
+    ]
+
+
+def _digest_checks(settings: Settings) -> list[tuple[str, bool, str]]:
+    lease = settings.digest_lease_seconds
+    return [
+        ("digest_connections", 1 <= settings.digest_connections <= 64, "between 1 and 64"),
+        ("digest_rate_per_second", settings.digest_rate_per_second >= 0, "zero (no limit) or more"),
+        ("digest_max_attempts", 1 <= settings.digest_max_attempts <= 100, "between 1 and 100"),
+        ("digest_retry_seconds", settings.digest_retry_seconds > 0, "more than zero seconds"),
+        ("digest_max_bounces", 1 <= settings.digest_max_bounces <= 100, "between 1 and 100"),
+        ("digest_lease_seconds", lease > settings.smtp_timeout + 1, "more than smtp_timeout + 1"),
+        ("digest_batch_size", 1 <= settings.digest_batch_size <= 1000, "between 1 and 1000"),
+        ("digest_interval_minutes", 0 <= settings.digest_interval_minutes <= 1440, "0 to 1440"),
     ]
 
 
