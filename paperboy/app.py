@@ -26,6 +26,8 @@ from paperboy.services.member_data import ProfilePapers
 from paperboy.services.passwords import Passwords
 from paperboy.services.ports import (
     CurationStore,
+    DeliveryStore,
+    DigestRunStore,
     Embedder,
     EmbeddingStore,
     JobQueue,
@@ -34,6 +36,7 @@ from paperboy.services.ports import (
     MailTemplates,
     PaperStore,
     Progress,
+    SubscriptionStore,
     SyncedVectorIndex,
     VectorLookup,
     VoteStore,
@@ -55,12 +58,15 @@ from paperboy.storage.comments import SqlCommentStore
 from paperboy.storage.copy import CopyRefused as CopyRefused  # for the CLI's `db copy`
 from paperboy.storage.copy import TableCopy, copy_database, source_row_counts
 from paperboy.storage.curation import SqlCurationStore
+from paperboy.storage.deliveries import SqlDeliveryStore
+from paperboy.storage.digest_runs import SqlDigestRuns
 from paperboy.storage.embeddings import SqlEmbeddingStore
 from paperboy.storage.engine import is_sqlite, make_engine
 from paperboy.storage.jobs import SqlJobQueue
 from paperboy.storage.papers import SqlPaperStore
 from paperboy.storage.profiles import SqlProfileStore
 from paperboy.storage.rate_limits import SqlRateLimits
+from paperboy.storage.subscriptions import SqlSubscriptionStore
 from paperboy.storage.vectors import PgVectorIndex, SqlVectorLookup
 from paperboy.storage.votes import SqlVoteStore
 
@@ -166,6 +172,10 @@ class Deps:
     claims: ClaimStore
     profiles: ProfileStore
     accounts: Accounts
+    subscriptions: SubscriptionStore
+    deliveries: DeliveryStore
+    digest_runs: DigestRunStore
+    open_mailer: Callable[[], Mailer]  # a new connection per digest worker
     clock: Clock = field(default=utc_now)
 
 
@@ -184,6 +194,7 @@ def build_deps(
     """
     engine = make_engine(settings.database_url)
     embedder = embedder or embedder_for(settings.embedder)
+    open_mailer = mailer_opener(settings, clock, mailer)
     mailer = mailer or mailer_for(settings, clock)
     mail_templates = mail_templates_for(settings)
     return Deps(
@@ -206,8 +217,19 @@ def build_deps(
         comments=SqlCommentStore(engine),
         claims=SqlClaimStore(engine),
         profiles=SqlProfileStore(engine),
+        subscriptions=SqlSubscriptionStore(engine),
+        deliveries=SqlDeliveryStore(engine),
+        digest_runs=SqlDigestRuns(engine),
+        open_mailer=open_mailer,
         clock=clock,
     )
+
+
+def mailer_opener(settings: Settings, clock: Clock, given: Mailer | None) -> Callable[[], Mailer]:
+    """Opens a mailer per digest worker (one SMTP connection each); a given one is shared."""
+    if given is not None:
+        return lambda: given
+    return lambda: mailer_for(settings, clock)
 
 
 def account_service(

@@ -12,6 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from paperboy.domain.community import EntryChange, VoteHistory, VoteState
+from paperboy.domain.digests import Preferences, Subscription, SubscriptionStatus
 from paperboy.domain.embedding import EmbeddingTask as EmbeddingTask
 from paperboy.domain.indexing import IndexDocument, SyncPosition, SyncState
 from paperboy.domain.mail import OutgoingMail, RenderedMail
@@ -306,3 +307,53 @@ class CurationStore(Protocol):
     def submissions_on(self, user_id: int, day: date) -> int: ...
 
     def hidden_on(self, day: date) -> list[str]: ...
+
+
+class SubscriptionStore(Protocol):
+    """Digest subscriptions: one per address (and at most one per member), and their status."""
+
+    def create(
+        self,
+        email: str,
+        preferences: Preferences,
+        now: datetime,
+        *,
+        user_id: int | None = None,
+        next_due_at: datetime | None = None,
+    ) -> Subscription: ...
+
+    def subscription(self, subscription_id: int) -> Subscription | None: ...
+
+    def by_email(self, email: str) -> Subscription | None: ...
+
+    def by_user(self, user_id: int) -> Subscription | None: ...
+
+    def confirm(self, subscription_id: int, now: datetime, next_due_at: datetime) -> bool: ...
+
+    def restart(self, subscription_id: int, preferences: Preferences, now: datetime) -> bool: ...
+
+    def activate(
+        self,
+        subscription_id: int,
+        preferences: Preferences,
+        now: datetime,
+        next_due_at: datetime,
+        *,
+        user_id: int,
+    ) -> bool: ...
+
+    def update_preferences(
+        self,
+        subscription_id: int,
+        preferences: Preferences,
+        now: datetime,
+        next_due_at: datetime | None,
+    ) -> bool: ...
+
+    def pause(self, subscription_id: int, now: datetime, reason: str | None = None) -> bool: ...
+
+    def resume(self, subscription_id: int, now: datetime, next_due_at: datetime) -> bool: ...
+
+    def unsubscribe(self, subscription_id: int, now: datetime) -> bool: ...
+
+    def counts_by_status(self) -> dict[SubscriptionStatus, int]: ...
