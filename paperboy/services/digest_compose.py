@@ -1,0 +1,296 @@
+"""Digests: choosing each subscriber's papers, and the multipart mail that carries them.
+
+Choosing reuses the site's own rankings: the daily lists by upvotes (`top`), the trending
+ranking (`trending`) and hybrid search over the papers published in the window (`searches`).
+A run composes thousands of digests from a handful of rankings, so the composer keeps, for its
+lifetime (one run), each ranking per (content, window, searches) and its category-filtered
+list per categories, and each paper's text and HTML fragment rendered once: per subscriber
+what is left is skipping papers already sent, the links, and joining fragments into a mail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Protocol
+from urllib.parse import quote, urlsplit
+
+from paperboy.config import Settings
+from paperboy.domain.digest_choice import (
+    SEARCH_LAG_DAYS,
+    Window,
+    candidates_in,
+    digest_window,
+    interleaved,
+    pick,
+)
+from paperboy.domain.digest_schedule import Slot, describe_schedule
+from paperboy.domain.digest_text import author_line, excerpt, one_line, readable, shortened
+from paperboy.domain.digest_text import wrapped as wrap
+from paperboy.domain.digests import DigestContent, Subscription
+from paperboy.domain.mail import OutgoingMail
+from paperboy.domain.models import ListSort, Paper
+from paperboy.domain.search import SearchFilters, SearchRequest, parse_query
+from paperboy.services.digest_links import DigestLinks, digest_links
+from paperboy.services.ports import (
+    Embedder,
+    KeywordIndex,
+    MailTemplates,
+    PaperStore,
+    VectorIndex,
+    VoteStore,
+)
+from paperboy.services.search import search
+from paperboy.services.trending import trending
+
+RANKING_SIZE = 1000  # candidates kept per ranking: max_papers (≤ 50) plus room for those sent
+SEARCH_SIZE = 50  # hits per saved search
+CACHE_LIMIT = 4096  # rankings or filtered lists kept before the cache starts over
+FRAGMENT_LIMIT = 20000  # rendered papers kept
+SUBJECT_TITLE = 70  # characters of the first title in the subject line
+EXCERPT = 320  # characters of abstract per paper
+WHAT = {
+    DigestContent.TOP: ("most upvoted paper", "most upvoted papers"),
+    DigestContent.TRENDING: ("trending paper", "trending papers"),
+    DigestContent.SEARCHES: ("new paper for your searches", "new papers for your searches"),
+}
+
+
+class ComposeDeps(Protocol):
+    """The parts of the composition root (`paperboy.app.Deps`) the composer reads."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def store(self) -> PaperStore: ...
+    @property
+    def votes(self) -> VoteStore: ...
+    @property
+    def keywords(self) -> KeywordIndex: ...
+    @property
+    def vectors(self) -> VectorIndex: ...
+    @property
+    def embedder(self) -> Embedder: ...
+    @property
+    def mail_templates(self) -> MailTemplates: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Fragment:
+    """One paper rendered once for every digest it is in."""
+
+    title: str
+    text: str
+    html: str
+
+
+class _Bounded(dict[Hashable, object]):
+    """A dict that starts over when it holds `limit` keys (memory stays flat over a long run)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def get_or(self, key: Hashable, make: Callable[[], object]) -> object:
+        if key in self:
+            return self[key]
+        if len(self) >= self.limit:
+            self.clear()
+        value = self[key] = make()
+        return value
+
+
+@dataclass
+class DigestComposer:
+    """Chooses and composes digests over the site's stores, search and mail templates."""
+
+    settings: Settings
+    store: PaperStore
+    votes: VoteStore
+    keywords: KeywordIndex
+    vectors: VectorIndex
+    embedder: Embedder
+    templates: MailTemplates
+    _rankings: _Bounded = field(default_factory=lambda: _Bounded(CACHE_LIMIT))
+    _filtered: _Bounded = field(default_factory=lambda: _Bounded(CACHE_LIMIT))
+    _fragments: _Bounded = field(default_factory=lambda: _Bounded(FRAGMENT_LIMIT))
+
+    @classmethod
+    def from_deps(cls, deps: ComposeDeps) -> DigestComposer:
+        """A composer over the deps' stores, indexes, embedder and mail templates."""
+        return cls(
+            deps.settings,
+            deps.store,
+            deps.votes,
+            deps.keywords,
+            deps.vectors,
+            deps.embedder,
+            deps.mail_templates,
+        )
+
+    # choosing
+
+    def choose(
+        self, subscription: Subscription, slot: Slot, already_sent: frozenset[str]
+    ) -> list[Paper]:
+        """The papers of this slot's digest, best first, ≤ max_papers; [] when nothing is new."""
+        prefs = subscription.preferences
+        return pick(self.candidates(subscription, slot), already_sent, prefs.max_papers)
+
+    def candidates(self, subscription: Subscription, slot: Slot) -> tuple[Paper, ...]:
+        """Every paper the subscriber's content offers for `slot`, best first, in its categories."""
+        prefs = subscription.preferences
+        window = digest_window(prefs.frequency, slot.period)
+        if prefs.content is DigestContent.TRENDING:
+            key: tuple[Hashable, ...] = ("trending", slot.due_at)
+        elif prefs.content is DigestContent.SEARCHES:
+            key = ("searches", window, prefs.searches)
+        else:
+            key = ("top", window)
+
+        def filtered() -> tuple[Paper, ...]:
+            ranking = self._rankings.get_or(key, lambda: self._ranking(key))
+            return candidates_in(ranking, prefs.categories)  # type: ignore[arg-type]
+
+        found = self._filtered.get_or((key, prefs.categories), filtered)
+        return found  # type: ignore[return-value]
+
+    def _ranking(self, key: tuple[Hashable, ...]) -> tuple[Paper, ...]:
+        kind = key[0]
+        if kind == "trending":
+            due_at = key[1]
+            assert isinstance(due_at, datetime)
+            return self._trending(due_at)
+        window = key[1]
+        assert isinstance(window, Window)
+        if kind == "searches":
+            queries = key[2]
+            assert isinstance(queries, tuple)
+            return tuple(interleaved([self._search(q, window) for q in queries]))
+        entries = self.store.entries_between(
+            window.first, window.last, sort=ListSort.UPVOTES, limit=RANKING_SIZE
+        )
+        return tuple(entry.paper for entry in entries)
+
+    def _trending(self, now: datetime) -> tuple[Paper, ...]:
+        ranked = trending(
+            self.store,
+            self.votes,
+            now,
+            timezone=self.settings.timezone,
+            window_days=self.settings.trending_window_days,
+            limit=RANKING_SIZE,
+        )
+        return tuple(t.entry.paper for t in ranked)
+
+    def _search(self, query: str, window: Window) -> tuple[Paper, ...]:
+        def run() -> tuple[Paper, ...]:
+            searched = window.widened(SEARCH_LAG_DAYS)
+            filters = SearchFilters(published_from=searched.first, published_to=searched.last)
+            request = SearchRequest(parse_query(query), filters, limit=SEARCH_SIZE)
+            result = search(
+                self.store,
+                self.keywords,
+                self.vectors,
+                self.embedder,
+                request,
+                rrf_k=self.settings.rrf_k,
+                embed_timeout=self.settings.search_embed_timeout,
+            )
+            return tuple(hit.paper for hit in result.hits)
+
+        return self._rankings.get_or(("search", query, window), run)  # type: ignore[return-value]
+
+    def load_papers(self, arxiv_ids: Sequence[str]) -> list[Paper]:
+        """The papers of `arxiv_ids` in that order (a resend of fixed papers); gone ones skipped."""
+        found = self.store.papers_by_ids(list(arxiv_ids))
+        return [found[i][0] for i in arxiv_ids if i in found]
+
+    # composing
+
+    def compose(
+        self, subscription: Subscription, papers: list[Paper], *, message_id: str, period: str
+    ) -> OutgoingMail:
+        """The digest mail of `papers` for `subscription`, with list and unsubscribe headers."""
+        if not papers:
+            raise ValueError("a digest needs at least one paper (an empty period sends nothing)")
+        prefs = subscription.preferences
+        links = digest_links(self.settings, subscription.id)
+        fragments = [self.fragment(paper) for paper in papers]
+        count = len(papers)
+        what = WHAT[prefs.content][0 if count == 1 else 1]
+        day = _day_label(period)
+        context = {
+            "count": count,
+            "what": what,
+            "day": day,
+            "first_title": shortened(fragments[0].title, SUBJECT_TITLE),
+            "heading": f"{count} {what} — {day}",
+            "preheader": " · ".join(f.title for f in fragments[:3]),
+            "email": subscription.email,
+            "schedule": describe_schedule(prefs),
+            "links": links,
+        }
+        rendered = self.templates.render("digest", {**context, "papers": fragments})
+        return OutgoingMail(
+            to=subscription.email,
+            subject=one_line(rendered.subject),
+            text=rendered.text,
+            html=rendered.html,
+            message_id=message_id,
+            headers=self.list_headers(links),
+        )
+
+    def list_headers(self, links: DigestLinks) -> tuple[tuple[str, str], ...]:
+        """List-Id, List-Unsubscribe (https and mailto) and RFC 8058 one-click headers."""
+        host = urlsplit(self.settings.base_url).hostname or "localhost"
+        name = one_line(self.settings.site_name).replace('"', "'")
+        return (
+            ("List-Id", f'"{name} digest" <digest.{host}>'),
+            ("List-Unsubscribe", f"<{links.unsubscribe}>, <{links.unsubscribe_mailto}>"),
+            ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+            ("List-Help", f"<{links.manage}>"),
+            ("Auto-Submitted", "auto-generated"),
+        )
+
+    def fragment(self, paper: Paper) -> Fragment:
+        """The paper's text and HTML blocks, rendered on first use and then kept."""
+        found = self._fragments.get_or(paper.arxiv_id, lambda: self._render(paper))
+        return found  # type: ignore[return-value]
+
+    def _render(self, paper: Paper) -> Fragment:
+        base = self.settings.base_url.rstrip("/")
+        title = readable(paper.title)
+        authors = author_line(paper.authors)
+        short = excerpt(paper.abstract, EXCERPT)
+        rendered = self.templates.render(
+            "digest_paper",
+            {
+                "title": title,
+                "title_text": wrap(title, 72, "    ").removeprefix("    "),
+                "authors": authors,
+                "excerpt": short,
+                "excerpt_text": wrap(short, 72, "    "),
+                "paper_url": f"{base}/papers/{quote(paper.arxiv_id, safe='/.')}",
+                "arxiv_url": f"https://arxiv.org/abs/{quote(paper.arxiv_id, safe='/.')}",
+                "code_url": _web_url(paper.code_url),
+            },
+        )
+        return Fragment(title=title, text=rendered.text.rstrip("\n"), html=rendered.html)
+
+
+def _web_url(url: str | None) -> str | None:
+    """`url` when it is an http(s) link without spaces or controls, else None."""
+    if not url:
+        return None
+    text = url.strip()
+    if text != one_line(text) or " " in text or urlsplit(text).scheme not in {"http", "https"}:
+        return None
+    return text if urlsplit(text).netloc else None
+
+
+def _day_label(period: str) -> str:
+    """`2026-11-26` as `Thu 26 Nov`."""
+    day = date.fromisoformat(period)
+    return f"{day:%a} {day.day} {day:%b}"
