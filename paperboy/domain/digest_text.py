@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 import textwrap
 import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 _SYMBOLS = {
     "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε",
@@ -156,3 +158,34 @@ def wrapped(text: str, width: int = 72, indent: str = "") -> str:
         break_long_words=False,
         break_on_hyphens=False,
     )
+
+
+_SLOT = re.compile(r"@@slot:([a-z_0-9]+)@@")
+
+
+def slot(name: str) -> str:
+    """The marker a template renders where `Frame.fill` later puts the value `name`."""
+    return f"@@slot:{name}@@"
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """A rendered template with named holes: filling it is one join, not a render.
+
+    A mail's frame is rendered once with `slot(name)` markers as its values; each recipient's
+    values (escaped by the caller as the part needs) are then joined in. Values are never
+    searched for markers, so text that looks like one stays text.
+    """
+
+    pieces: tuple[str, ...]  # literal, name, literal, name, …, literal
+
+    @classmethod
+    def of(cls, rendered: str) -> Frame:
+        """The frame of a template rendered with `slot` markers."""
+        return cls(tuple(_SLOT.split(rendered)))
+
+    def fill(self, values: Mapping[str, str]) -> str:
+        """The frame with every hole replaced by its value (KeyError for a missing one)."""
+        parts = list(self.pieces)
+        parts[1::2] = [values[name] for name in self.pieces[1::2]]
+        return "".join(parts)

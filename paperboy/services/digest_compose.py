@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
+from html import escape
 from typing import Protocol
 from urllib.parse import quote, urlsplit
 
@@ -26,7 +28,15 @@ from paperboy.domain.digest_choice import (
     pick,
 )
 from paperboy.domain.digest_schedule import Slot, describe_schedule
-from paperboy.domain.digest_text import author_line, excerpt, one_line, readable, shortened
+from paperboy.domain.digest_text import (
+    Frame,
+    author_line,
+    excerpt,
+    one_line,
+    readable,
+    shortened,
+    slot,
+)
 from paperboy.domain.digest_text import wrapped as wrap
 from paperboy.domain.digests import DigestContent, Subscription
 from paperboy.domain.mail import OutgoingMail
@@ -50,6 +60,7 @@ CACHE_LIMIT = 4096  # rankings or filtered lists kept before the cache starts ov
 FRAGMENT_LIMIT = 20000  # rendered papers kept
 SUBJECT_TITLE = 70  # characters of the first title in the subject line
 EXCERPT = 320  # characters of abstract per paper
+_LINKS = ("confirm", "manage", "unsubscribe", "unsubscribe_mailto", "feed_rss", "feed_atom")
 WHAT = {
     DigestContent.TOP: ("most upvoted paper", "most upvoted papers"),
     DigestContent.TRENDING: ("trending paper", "trending papers"),
@@ -74,6 +85,15 @@ class ComposeDeps(Protocol):
     def embedder(self) -> Embedder: ...
     @property
     def mail_templates(self) -> MailTemplates: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DigestFrame:
+    """The digest's subject, text and HTML for one number of papers, each with holes."""
+
+    subject: Frame
+    text: Frame
+    html: Frame
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,33 +241,54 @@ class DigestComposer:
         count = len(papers)
         what = WHAT[prefs.content][0 if count == 1 else 1]
         day = _day_label(period)
-        context = {
-            "count": count,
+        text = {
+            "count": str(count),
             "what": what,
             "day": day,
             "first_title": shortened(fragments[0].title, SUBJECT_TITLE),
-            "heading": f"{count} {what} — {day}",
             "preheader": " · ".join(f.title for f in fragments[:3]),
             "email": subscription.email,
             "schedule": describe_schedule(prefs),
-            "links": links,
+            **{f"link_{name}": getattr(links, name) for name in _LINKS},
         }
-        rendered = self.templates.render("digest", {**context, "papers": fragments})
+        html = {name: escape(value) for name, value in text.items()}
+        for number, fragment in enumerate(fragments):
+            text[f"paper_{number}"] = fragment.text
+            html[f"paper_{number}"] = fragment.html  # rendered by an autoescaping template
+        frame = self.frame(count)
         return OutgoingMail(
             to=subscription.email,
-            subject=one_line(rendered.subject),
-            text=rendered.text,
-            html=rendered.html,
+            subject=frame.subject.fill(text),  # one line: titles are one_line, the rest fixed
+            text=frame.text.fill(text),
+            html=frame.html.fill(html),
             message_id=message_id,
             headers=self.list_headers(links),
         )
 
+    def frame(self, count: int) -> DigestFrame:
+        """The digest templates rendered once for `count` papers, with holes for the rest."""
+        found = self._fragments.get_or(("frame", count), lambda: self._render_frame(count))
+        return found  # type: ignore[return-value]
+
+    def _render_frame(self, count: int) -> DigestFrame:
+        holes = ["count", "what", "day", "first_title", "preheader", "email", "schedule"]
+        links = DigestLinks(**{name: slot(f"link_{name}") for name in _LINKS})
+        context: dict[str, object] = {name: slot(name) for name in holes}
+        context["heading"] = f"{slot('count')} {slot('what')} — {slot('day')}"
+        context["links"] = links
+        context["papers"] = [
+            Fragment(title="", text=slot(f"paper_{n}"), html=slot(f"paper_{n}"))
+            for n in range(count)
+        ]
+        rendered = self.templates.render("digest", context)
+        return DigestFrame(
+            Frame.of(rendered.subject), Frame.of(rendered.text), Frame.of(rendered.html)
+        )
+
     def list_headers(self, links: DigestLinks) -> tuple[tuple[str, str], ...]:
         """List-Id, List-Unsubscribe (https and mailto) and RFC 8058 one-click headers."""
-        host = urlsplit(self.settings.base_url).hostname or "localhost"
-        name = one_line(self.settings.site_name).replace('"', "'")
         return (
-            ("List-Id", f'"{name} digest" <digest.{host}>'),
+            ("List-Id", _list_id(self.settings.site_name, self.settings.base_url)),
             ("List-Unsubscribe", f"<{links.unsubscribe}>, <{links.unsubscribe_mailto}>"),
             ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
             ("List-Help", f"<{links.manage}>"),
@@ -290,6 +331,14 @@ def _web_url(url: str | None) -> str | None:
     return text if urlsplit(text).netloc else None
 
 
+@lru_cache(maxsize=8)
+def _list_id(site_name: str, base_url: str) -> str:
+    """`"paperboy digest" <digest.example.org>`: the list's name and its id under our host."""
+    host = urlsplit(base_url).hostname or "localhost"
+    return f'"{one_line(site_name).replace(chr(34), chr(39))} digest" <digest.{host}>'
+
+
+@lru_cache(maxsize=64)
 def _day_label(period: str) -> str:
     """`2026-11-26` as `Thu 26 Nov`."""
     day = date.fromisoformat(period)

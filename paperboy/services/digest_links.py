@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from email.utils import parseaddr
-from urllib.parse import quote, urlencode
+from functools import lru_cache
+from urllib.parse import quote
 
 from paperboy.config import Settings
 from paperboy.domain.digests import LinkPurpose, link_token
@@ -32,23 +33,23 @@ def digest_links(settings: Settings, subscription_id: int) -> DigestLinks:
     """Confirm, manage, unsubscribe (https and mailto) and private feed links of a subscription."""
     base = settings.base_url.rstrip("/")
     key = settings.secret_key
-
-    def token(purpose: LinkPurpose) -> str:
-        return link_token(key, purpose, subscription_id)
-
-    feed = quote(token(LinkPurpose.FEED), safe="")
-    unsubscribe = token(LinkPurpose.UNSUBSCRIBE)
+    # tokens are `<digits>.<hex>`: safe in a query string and a path as they are
+    confirm = link_token(key, LinkPurpose.CONFIRM, subscription_id)
+    manage = link_token(key, LinkPurpose.MANAGE, subscription_id)
+    unsubscribe = link_token(key, LinkPurpose.UNSUBSCRIBE, subscription_id)
+    feed = link_token(key, LinkPurpose.FEED, subscription_id)
     return DigestLinks(
-        confirm=f"{base}/subscribe/confirm?{urlencode({'token': token(LinkPurpose.CONFIRM)})}",
-        manage=f"{base}/subscription?{urlencode({'token': token(LinkPurpose.MANAGE)})}",
-        unsubscribe=f"{base}/unsubscribe?{urlencode({'token': unsubscribe})}",
-        unsubscribe_mailto=unsubscribe_mailto(settings.mail_from, unsubscribe),
+        confirm=f"{base}/subscribe/confirm?token={confirm}",
+        manage=f"{base}/subscription?token={manage}",
+        unsubscribe=f"{base}/unsubscribe?token={unsubscribe}",
+        unsubscribe_mailto=f"{_mailto(settings.mail_from)}?subject=unsubscribe%20{unsubscribe}",
         feed_rss=f"{base}/feeds/digest/{feed}.rss",
         feed_atom=f"{base}/feeds/digest/{feed}.atom",
     )
 
 
-def unsubscribe_mailto(mail_from: str, token: str) -> str:
-    """`mailto:` the From address, subject `unsubscribe <token>` (RFC 2369's second form)."""
+@lru_cache(maxsize=8)
+def _mailto(mail_from: str) -> str:
+    """`mailto:` the From setting's address (RFC 2369: the subject carries the token)."""
     address = parseaddr(mail_from)[1] or "postmaster@localhost"
-    return f"mailto:{quote(address, safe='@')}?subject={quote(f'unsubscribe {token}', safe='')}"
+    return f"mailto:{quote(address, safe='@')}"
