@@ -17,6 +17,7 @@ from functools import lru_cache
 from html import escape
 from typing import Protocol
 from urllib.parse import quote, urlsplit
+from zoneinfo import ZoneInfo
 
 from paperboy.config import Settings
 from paperboy.domain.digest_choice import (
@@ -36,6 +37,7 @@ from paperboy.domain.digest_text import (
     readable,
     shortened,
     slot,
+    web_url,
 )
 from paperboy.domain.digest_text import wrapped as wrap
 from paperboy.domain.digests import DigestContent, Subscription
@@ -222,6 +224,12 @@ class DigestComposer:
 
         return self._rankings.get_or(("search", query, window), run)  # type: ignore[return-value]
 
+    def feed_papers(self, subscription: Subscription, now: datetime, size: int) -> list[Paper]:
+        """The subscription's content as of `now` (its private feed): up to `size` papers."""
+        zone = ZoneInfo(subscription.preferences.timezone)
+        today = Slot(period=now.astimezone(zone).date().isoformat(), due_at=now)
+        return list(self.candidates(subscription, today)[:size])
+
     def load_papers(self, arxiv_ids: Sequence[str]) -> list[Paper]:
         """The papers of `arxiv_ids` in that order (a resend of fixed papers); gone ones skipped."""
         found = self.store.papers_by_ids(list(arxiv_ids))
@@ -315,20 +323,10 @@ class DigestComposer:
                 "excerpt_text": wrap(short, 72, "    "),
                 "paper_url": f"{base}/papers/{quote(paper.arxiv_id, safe='/.')}",
                 "arxiv_url": f"https://arxiv.org/abs/{quote(paper.arxiv_id, safe='/.')}",
-                "code_url": _web_url(paper.code_url),
+                "code_url": web_url(paper.code_url),
             },
         )
         return Fragment(title=title, text=rendered.text.rstrip("\n"), html=rendered.html)
-
-
-def _web_url(url: str | None) -> str | None:
-    """`url` when it is an http(s) link without spaces or controls, else None."""
-    if not url:
-        return None
-    text = url.strip()
-    if text != one_line(text) or " " in text or urlsplit(text).scheme not in {"http", "https"}:
-        return None
-    return text if urlsplit(text).netloc else None
 
 
 @lru_cache(maxsize=8)

@@ -26,7 +26,8 @@ CACHED_PREFIXES = (
     "/feeds/",
 )
 # Search answers depend on the indexes, which move without the content revision: never cached.
-NEVER_CACHED = ("/api/papers/search",)
+# Private digest feeds follow their subscription (unsubscribed: gone at once) and searches.
+NEVER_CACHED = ("/api/papers/search", "/feeds/digest/")
 _PRIVATE_HEADERS = (b"cookie", b"authorization")
 
 
