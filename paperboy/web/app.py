@@ -28,6 +28,7 @@ from paperboy.web import (
     comment_pages,
     community_api,
     community_pages,
+    digest_feeds,
     docs,
     feeds,
     pages,
@@ -77,6 +78,7 @@ def create_app(deps: Deps, *, run_jobs: bool = False) -> FastAPI:
     app.include_router(profile_pages.router)
     app.include_router(profile_pages.api_router)
     app.include_router(api.router)
+    app.include_router(digest_feeds.router)  # before feeds: /feeds/digest/{token}.rss
     app.include_router(feeds.router)
     app.include_router(docs.router)
     app.include_router(account_pages.router)
