@@ -47,6 +47,9 @@ def _register() -> None:
     from paperboy.cli import lists
 
     cli.add_command(lists.command)
+    from paperboy.cli import digest
+
+    cli.add_command(digest.command)
 
 
 _register()

@@ -16,6 +16,7 @@ from typing import Any
 
 from paperboy.app import Deps, keyword_index
 from paperboy.domain.models import ImportReport, Rejection
+from paperboy.services.digest_outbox import run_digests
 from paperboy.services.embedding import embed_new_papers
 from paperboy.services.indexing import sync_keyword_index
 from paperboy.services.ingest import ingest
@@ -111,6 +112,17 @@ def index_vectors(deps: Deps, payload: dict[str, Any], context: TaskContext) -> 
     return {"indexed": added, "seconds": round(time.monotonic() - started, 3)}
 
 
+def digest_run(deps: Deps, payload: dict[str, Any], context: TaskContext) -> dict[str, Any]:
+    """Plan and send the digests that are due: payload {"dry_run"?: bool, "connections"?: int}."""
+    report = run_digests(
+        deps,
+        dry_run=bool(payload.get("dry_run", False)),
+        connections=payload.get("connections"),
+        progress=context.progress,
+    )
+    return report.as_dict()
+
+
 TASKS: dict[str, Task] = {
     "sample.load": load_sample,
     "ingest.daily_papers_files": ingest_daily_papers_files,
@@ -121,6 +133,7 @@ TASKS: dict[str, Task] = {
     "index.keyword": index_keyword,
     "embed.papers": embed_papers,
     "index.vectors": index_vectors,
+    "digest.run": digest_run,
 }
 
 

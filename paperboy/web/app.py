@@ -18,6 +18,7 @@ from paperboy.app import Deps, build_deps, warm_up
 from paperboy.config import load_settings
 from paperboy.domain.calendar import today_in
 from paperboy.jobs.runner import EmbeddedRunner
+from paperboy.jobs.scheduler import DigestScheduler
 from paperboy.web import (
     account_api,
     account_pages,
@@ -28,6 +29,7 @@ from paperboy.web import (
     comment_pages,
     community_api,
     community_pages,
+    digest_admin,
     digest_feeds,
     docs,
     feeds,
@@ -85,6 +87,7 @@ def create_app(deps: Deps, *, run_jobs: bool = False) -> FastAPI:
     app.include_router(account_settings.router)
     app.include_router(account_api.router)
     app.include_router(admin_pages.router)
+    app.include_router(digest_admin.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     install_error_handlers(app)
     install_auth(app)
@@ -132,12 +135,15 @@ def lifespan(
         # and start-up must not wait for it.
         threading.Thread(target=warm_up, args=(deps,), name="warm-up", daemon=True).start()
         runner = EmbeddedRunner(deps) if run_jobs else None
-        if runner is not None:
+        scheduler = DigestScheduler(deps) if run_jobs else None
+        if runner is not None and scheduler is not None:
             runner.start()
+            scheduler.start()  # queues digest.run every digest_interval_minutes
         try:
             yield
         finally:
-            if runner is not None:
+            if runner is not None and scheduler is not None:
+                scheduler.stop()
                 runner.stop()
 
     return span
