@@ -60,6 +60,14 @@ def test_onnx_vectors_do_not_depend_on_batch_or_order(
     np.testing.assert_array_equal(embedder.embed_query(texts[3]), abstracts[3])
 
 
+def test_onnx_query_vectors_equal_document_vectors_bit_for_bit(embedder: OnnxEmbedder) -> None:
+    """Queries run on their own (spinning) session: still exactly the stored papers' numbers."""
+    texts = [title for _, title, _ in PAPERS] + ["graph", "spiking networks", "LLM 🙂 $x^2$"]
+    documents = embedder.embed_documents(texts)
+    queries = np.stack([embedder.embed_query(text) for text in texts])
+    np.testing.assert_array_equal(queries, documents)
+
+
 def test_onnx_own_title_is_nearest_to_own_abstract(
     embedder: OnnxEmbedder, abstracts: NDArray[np.float32]
 ) -> None:
