@@ -46,6 +46,7 @@ from paperboy.services.rate_limits import RateLimiter
 from paperboy.services.search import search
 from paperboy.services.sessions import Sessions
 from paperboy.services.similar import DEFAULT_LIMIT, SimilarPaper, similar_papers
+from paperboy.services.subscriptions import Subscriptions
 from paperboy.sources.arxiv_api import ArxivApiSource
 from paperboy.sources.daily_papers import DailyPapersBundle, DailyPapersFiles, DailyPapersUrl
 from paperboy.sources.http import PoliteClient
@@ -255,6 +256,14 @@ def account_service(
         mail=AccountMail(store, mailer, templates, clock),
         clock=clock,
         member_data=member_data,
+    )
+
+
+def subscribing(deps: Deps) -> Subscriptions:
+    """The digest subscription service over `deps` (confirmation mails, rate limits, links)."""
+    limiter = deps.accounts.limiter
+    return Subscriptions(
+        deps.subscriptions, deps.mailer, deps.mail_templates, limiter, deps.settings, deps.clock
     )
 
 

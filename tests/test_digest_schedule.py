@@ -32,8 +32,10 @@ GOOD: dict[str, Any] = {
 }
 
 
-def _utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)  # type: ignore[misc]
+def _utc(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 def _daily(hour: int = 8, zone: str = NEW_YORK) -> Preferences:

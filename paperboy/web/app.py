@@ -37,6 +37,7 @@ from paperboy.web import (
     profile_pages,
     search_api,
     search_pages,
+    subscription_pages,
 )
 from paperboy.web.auth import install_auth
 from paperboy.web.cache import ResponseCache
@@ -85,6 +86,7 @@ def create_app(deps: Deps, *, run_jobs: bool = False) -> FastAPI:
     app.include_router(docs.router)
     app.include_router(account_pages.router)
     app.include_router(account_settings.router)
+    app.include_router(subscription_pages.router)
     app.include_router(account_api.router)
     app.include_router(admin_pages.router)
     app.include_router(digest_admin.router)
