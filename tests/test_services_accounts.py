@@ -63,7 +63,7 @@ def test_sessions_expire_and_slide(settings: Settings) -> None:
     assert session.expires_at == clock.now + timedelta(days=30)
     clock.now += timedelta(days=20)
     resumed = deps.accounts.sessions.resume(cookie)
-    assert resumed is not None and resumed[1] == user
+    assert resumed is not None and resumed.user == user
     clock.now += timedelta(days=20)  # 40 days in, but seen at day 20: slid to day 50
     assert deps.accounts.sessions.resume(cookie) is not None
     clock.now += timedelta(days=31)

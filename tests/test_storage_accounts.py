@@ -209,6 +209,51 @@ def test_remove_sessions_of_keeps_one(accounts: SqlAccountStore) -> None:
     assert accounts.session_count(user.id, T0) == 0
 
 
+def test_revisions_read_content_and_accounts_together(database_url: str) -> None:
+    engine = make_engine(database_url)
+    accounts, papers = SqlAccountStore(engine), SqlPaperStore(engine)
+    assert accounts.revisions() == (papers.content_revision(), 0)  # no accounts row yet
+    user = member(accounts)
+    accounts.set_profile(user.id, display_name="New", show_upvotes=False, now=T0)
+    content, moved = accounts.revisions()
+    assert content == papers.content_revision() and moved == 1
+    engine.dispose()
+
+
+def test_every_change_that_ends_or_alters_a_session_moves_the_accounts_revision(
+    accounts: SqlAccountStore,
+) -> None:
+    user = member(accounts)
+    changes = [
+        lambda: accounts.set_status(user.id, AccountStatus.BANNED, T0),
+        lambda: accounts.set_role(user.id, Role.CURATOR, T0),
+        lambda: accounts.mark_email_verified(user.id, T0),
+        lambda: accounts.set_password_hash(user.id, "$argon2id$other", T0),
+        lambda: accounts.set_email(user.id, "new@example.org", T0),
+        lambda: accounts.remove_session("a" * 64),
+        lambda: accounts.remove_sessions_of(user.id),
+        lambda: accounts.remove_expired(T0 + timedelta(days=2)),  # one session expired by then
+        lambda: accounts.erase_user(user.id, T0),
+    ]
+    for change in changes:
+        if accounts.session_with_user("a" * 64, T0) is None:
+            accounts.add_session(session(user))
+        before = accounts.revisions()[1]
+        change()
+        assert accounts.revisions()[1] == before + 1, change
+
+
+def test_starting_or_touching_a_session_leaves_the_accounts_revision(
+    accounts: SqlAccountStore,
+) -> None:
+    user = member(accounts)
+    before = accounts.revisions()[1]
+    accounts.add_session(session(user))
+    accounts.touch_session("a" * 64, T0 + timedelta(hours=1), T0 + timedelta(days=9))
+    assert accounts.remove_expired(T0) == 0  # nothing expired: nothing for a cache to drop
+    assert accounts.revisions()[1] == before
+
+
 # ---- one-time email tokens
 
 

@@ -92,13 +92,14 @@ def test_slots_leave_no_room_for_paper_text_to_pose_as_markers() -> None:
     hostile = "\u27e6x:2501.00001\u27e7A\u27e6|\u27e7B\u27e6/\u27e7"
     html = f"<p>{hostile}</p>{pick(None, '2501.00001', 'on', 'off')}"
     page = shared_page(html)
-    assert page.personalised(stand_in_user(), "t", {"2501.00001"}) == f"<p>{hostile}</p>on"
+    filled = page.personalised(stand_in_user(), "t", {"2501.00001"})
+    assert filled == f"<p>{hostile}</p>on".encode()
 
 
 def test_pick_escapes_both_alternatives() -> None:
     assert str(pick(True, "1", "<b>", "x")) == "&lt;b&gt;"
     slot = shared_page(str(pick(None, "1", "<b>", "&")))
-    assert slot.personalised(stand_in_user(), "t", set()) == "&amp;"
+    assert slot.personalised(stand_in_user(), "t", set()) == b"&amp;"
 
 
 def test_member_pages_keep_at_most_max_entries() -> None:

@@ -12,6 +12,11 @@ from paperboy.domain.credentials import ApiToken, EmailToken, Session, TokenPurp
 class AccountStore(Protocol):
     """Members and their credentials; secrets arrive hashed."""
 
+    def revisions(self) -> tuple[int, int]:
+        """The content revision and the accounts revision (moved by every change to a member
+        and every end of a session), in one read."""
+        ...
+
     def add_user(
         self,
         *,

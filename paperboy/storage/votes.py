@@ -28,6 +28,10 @@ from paperboy.storage.schema import (
 )
 
 _BATCH = 500
+_VOTED_AMONG = (
+    "SELECT papers.arxiv_id FROM papers JOIN votes ON votes.paper_id = papers.id"
+    " WHERE votes.user_id = {user} AND papers.arxiv_id IN ({ids})"
+)
 
 
 class SqlVoteStore:
@@ -59,18 +63,27 @@ class SqlVoteStore:
             return VoteState(arxiv_id, voted, _total(connection, paper_id))
 
     def voted_among(self, user_id: int, arxiv_ids: Iterable[str]) -> set[str]:
-        """The papers among `arxiv_ids` that `user_id` has upvoted."""
+        """The papers among `arxiv_ids` that `user_id` has upvoted.
+
+        Asked on every member's list page, so the SQL goes to the pooled driver connection
+        directly: through a SQLAlchemy `Connection` the 50-id query cost ~5x more.
+        """
         wanted = sorted(set(arxiv_ids))
         found: set[str] = set()
-        with self.engine.connect() as connection:
+        if not wanted:
+            return found
+        mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
+        connection = self.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
             for start in range(0, len(wanted), _BATCH):
-                query = (
-                    select(papers.c.arxiv_id)
-                    .join(votes, votes.c.paper_id == papers.c.id)
-                    .where(votes.c.user_id == user_id)
-                    .where(papers.c.arxiv_id.in_(wanted[start : start + _BATCH]))
-                )
-                found.update(connection.execute(query).scalars())
+                batch = wanted[start : start + _BATCH]
+                sql = _VOTED_AMONG.format(user=mark, ids=", ".join([mark] * len(batch)))
+                cursor.execute(sql, [user_id, *batch])
+                found.update(str(row[0]) for row in cursor.fetchall())
+            cursor.close()
+        finally:
+            connection.close()  # back to the pool, which rolls the read back
         return found
 
     def member_vote_count(self, arxiv_id: str) -> int:

@@ -43,12 +43,14 @@ ANONYMOUS_FORMS = ("/login", "/signup", "/password-reset", "/verify-email")
 
 @dataclass(frozen=True, slots=True)
 class Identity:
-    """The member behind a request (None: anonymous), how they proved it, their CSRF token."""
+    """The member behind a request (None: anonymous), how they proved it, their CSRF token,
+    and the content revision read with their session (None if not read)."""
 
     user: User | None = None
     session: Session | None = None
     csrf_token: str = ""
     by_token: bool = False
+    content_revision: int | None = None
 
 
 ANONYMOUS = Identity()
@@ -84,6 +86,12 @@ async def current_user(request: Request) -> User | None:
 
 async def current_session(request: Request) -> Session | None:
     return identity_of(request).session
+
+
+async def content_revision_seen(request: Request) -> int | None:
+    """The content revision read with the member's session, to key their page without
+    reading it again (None: read it yourself)."""
+    return identity_of(request).content_revision
 
 
 async def signed_in(request: Request) -> User:
@@ -129,6 +137,7 @@ async def admin(user: Annotated[User, Depends(active_member)]) -> User:
 
 CurrentUser = Annotated[User | None, Depends(current_user)]
 CurrentSession = Annotated[Session | None, Depends(current_session)]
+RevisionSeen = Annotated[int | None, Depends(content_revision_seen)]
 SignedIn = Annotated[User, Depends(signed_in)]
 ActiveMember = Annotated[User, Depends(active_member)]
 Curator = Annotated[User, Depends(curator)]

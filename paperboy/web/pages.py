@@ -29,7 +29,7 @@ from paperboy.domain.models import ListSort
 from paperboy.services.daily import daily_page, today_period
 from paperboy.services.papers import PaperNotFound, find_paper
 from paperboy.services.votes import upvoted_among
-from paperboy.web.auth import CurrentUser
+from paperboy.web.auth import CurrentUser, RevisionSeen
 from paperboy.web.comment_views import with_discussion
 from paperboy.web.deps import DepsDep
 from paperboy.web.formatting import period_path
@@ -47,13 +47,23 @@ _SQUEEZED_SCHEME = re.compile(r"^(https?):/+", re.IGNORECASE)
 
 @router.get("/", response_class=HTMLResponse)
 async def home(
-    deps: DepsDep, pages: RendererDep, sort: SortQuery = ListSort.UPVOTES, p: PageQuery = 0
+    deps: DepsDep,
+    pages: RendererDep,
+    revision: RevisionSeen,
+    sort: SortQuery = ListSort.UPVOTES,
+    p: PageQuery = 0,
 ) -> HTMLResponse:
     """Today's list in the site's time zone, or the latest earlier day that has papers."""
-    now = deps.clock()
-    period, fallback = today_period(deps.store, deps.settings.timezone, now)
-    today = today_in(deps.settings.timezone, now) if fallback else None
-    return list_page(deps, pages, period, sort, p, base="/", today=today, fallback=fallback)
+    now, zone = deps.clock(), deps.settings.timezone
+    if revision is None:
+        period, fallback = today_period(deps.store, zone, now)
+    else:  # a member: which day today shows changes only with the content, or at midnight
+        key = ("today", today_in(zone, now), revision)
+        period, fallback = pages.member_pages.fact(key, lambda: today_period(deps.store, zone, now))
+    today = today_in(zone, now) if fallback else None
+    return list_page(
+        deps, pages, period, sort, p, base="/", today=today, fallback=fallback, revision=revision
+    )
 
 
 @router.get("/date/{day}", response_class=HTMLResponse)
@@ -61,12 +71,13 @@ async def day_list(
     day: str,
     deps: DepsDep,
     pages: RendererDep,
+    revision: RevisionSeen,
     sort: SortQuery = ListSort.UPVOTES,
     p: PageQuery = 0,
 ) -> HTMLResponse:
     """One day's list."""
     period = requested_period(lambda text: day_period(parse_day(text)), day)
-    return list_page(deps, pages, period, sort, p, base=period_path(period))
+    return list_page(deps, pages, period, sort, p, base=period_path(period), revision=revision)
 
 
 @router.get("/week/{week}", response_class=HTMLResponse)
@@ -74,12 +85,13 @@ async def week_list(
     week: str,
     deps: DepsDep,
     pages: RendererDep,
+    revision: RevisionSeen,
     sort: SortQuery = ListSort.UPVOTES,
     p: PageQuery = 0,
 ) -> HTMLResponse:
     """One ISO week's list, Monday to Sunday."""
     period = requested_period(parse_week, week)
-    return list_page(deps, pages, period, sort, p, base=period_path(period))
+    return list_page(deps, pages, period, sort, p, base=period_path(period), revision=revision)
 
 
 @router.get("/month/{month}", response_class=HTMLResponse)
@@ -87,12 +99,13 @@ async def month_list(
     month: str,
     deps: DepsDep,
     pages: RendererDep,
+    revision: RevisionSeen,
     sort: SortQuery = ListSort.UPVOTES,
     p: PageQuery = 0,
 ) -> HTMLResponse:
     """One calendar month's list."""
     period = requested_period(parse_month, month)
-    return list_page(deps, pages, period, sort, p, base=period_path(period))
+    return list_page(deps, pages, period, sort, p, base=period_path(period), revision=revision)
 
 
 @router.get("/papers/{arxiv_id:path}", response_class=HTMLResponse)
@@ -127,8 +140,12 @@ def list_page(
     base: str,
     today: date | None = None,
     fallback: bool = False,
+    revision: int | None = None,
 ) -> HTMLResponse:
-    """Render one page of a period's list; a page past the end is a 404."""
+    """Render one page of a period's list; a page past the end is a 404.
+
+    `revision`: the content revision, if already read this request (with the session).
+    """
 
     def render(renderer: Renderer) -> str:
         page = daily_page(
@@ -148,7 +165,9 @@ def list_page(
     if user is None:  # anonymous: repeats are answered by the response cache
         return HTMLResponse(render(pages))
     # Members: one shared render per role and content revision, personalised per request.
-    key = (period, sort, p, base, today, fallback, user.role, deps.store.content_revision())
+    if revision is None:
+        revision = deps.store.content_revision()
+    key = (period, sort, p, base, today, fallback, user.role, revision)
     shared = pages.member_pages.page(key, lambda: render(stand_in_renderer(pages, user)))
     voted = upvoted_among(deps.votes, user, shared.arxiv_ids)
     return HTMLResponse(shared.personalised(user, csrf_token, voted))

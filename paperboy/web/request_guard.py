@@ -91,10 +91,15 @@ class RequestGuard:
         if cookie:
             found = self.deps.accounts.sessions.resume(cookie)
             if found is not None:
-                session, user = found
+                session = found.session
                 if unsafe:
                     await self._check_csrf(scope, headers, body, session.csrf_token)
-                return Identity(user=user, session=session, csrf_token=session.csrf_token)
+                return Identity(
+                    user=found.user,
+                    session=session,
+                    csrf_token=session.csrf_token,
+                    content_revision=found.content_revision,
+                )
             cookies_out.append(self._expired(SESSION_COOKIE, "/"))
         form_path = _anonymous_form(scope["path"])
         if form_path is None:
