@@ -9,7 +9,7 @@ import pytest
 from numpy.typing import NDArray
 
 from paperboy.embeddings import OnnxEmbedder, embedder_for
-from paperboy.embeddings.onnx import MAX_TOKENS
+from paperboy.embeddings.onnx import MAX_TOKENS, _embed_encoded, cores_are_free
 
 from .conftest import DATA
 
@@ -61,11 +61,24 @@ def test_onnx_vectors_do_not_depend_on_batch_or_order(
 
 
 def test_onnx_query_vectors_equal_document_vectors_bit_for_bit(embedder: OnnxEmbedder) -> None:
-    """Queries run on their own (spinning) session: still exactly the stored papers' numbers."""
+    """Queries run on a spinning session or the documents' one: both give the stored numbers."""
     texts = [title for _, title, _ in PAPERS] + ["graph", "spiking networks", "LLM 🙂 $x^2$"]
     documents = embedder.embed_documents(texts)
-    queries = np.stack([embedder.embed_query(text) for text in texts])
-    np.testing.assert_array_equal(queries, documents)
+    tokens = [embedder._tokens().encode(text) for text in texts]
+    for spinning in (True, False):
+        session = embedder._session(queries=spinning)
+        queries = np.concatenate([_embed_encoded(session, [encoded]) for encoded in tokens])
+        np.testing.assert_array_equal(queries, documents)
+    np.testing.assert_array_equal(np.stack([embedder.embed_query(t) for t in texts]), documents)
+
+
+@pytest.mark.parametrize(
+    ("runnable", "cores", "free"), [(1, 2, True), (2, 2, True), (3, 2, False), (None, 8, False)]
+)
+def test_onnx_queries_spin_only_while_no_task_waits_for_a_core(
+    runnable: int | None, cores: int, free: bool
+) -> None:
+    assert cores_are_free(runnable, cores) is free
 
 
 def test_onnx_own_title_is_nearest_to_own_abstract(
