@@ -196,6 +196,16 @@ def test_subscribing_a_pending_address_again_resends_at_most_every_few_minutes(
     assert stored(site).status is SubscriptionStatus.PENDING
 
 
+def test_one_client_asking_for_many_addresses_is_slowed_down(
+    client: TestClient, smtp_sink: SmtpSink
+) -> None:
+    for number in range(20):
+        subscribe(client, email=f"reader{number}@example.org")
+    response = client.post("/subscribe", data={**FORM, "email": "one-more@example.org"})
+    assert response.status_code == 429 and int(response.headers["retry-after"]) > 0
+    assert len(smtp_sink.wait_for(20)) == 20
+
+
 def test_subscribing_an_active_address_mails_its_settings_link_and_changes_nothing(
     client: TestClient, site: Deps, smtp_sink: SmtpSink
 ) -> None:
@@ -308,6 +318,7 @@ def test_settings_page_is_prefilled_and_lists_the_private_feeds(
     links = digest_links(site.settings, subscription.id)
     response = client.get(local(links.manage))
     assert response.status_code == 200 and response.headers["cache-control"] == "no-store"
+    assert response.headers["referrer-policy"] == "same-origin"  # the token stays on this site
     html = page(response.text)
     hour = html.css_first("#f-hour option[selected]")
     categories = html.css_first("#f-categories")

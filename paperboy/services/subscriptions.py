@@ -36,6 +36,9 @@ logger = logging.getLogger(__name__)
 
 CONFIRM_TEMPLATE = "digest_confirm"
 CONFIRMATION_LIMIT = Limit("digest-confirm", 1, int(CONFIRMATION_RESEND_INTERVAL.total_seconds()))
+# One client may ask for so many confirmation mails an hour, to however many addresses: the
+# form must not become a way to mail strangers in bulk.
+SUBSCRIBE_IP_LIMIT = Limit("digest-subscribe-ip", 20, 3600)
 
 
 class SubscribeOutcome(StrEnum):
@@ -67,14 +70,17 @@ class Subscriptions:
         self.settings = settings
         self.clock = clock
 
-    def subscribe(self, email: str, preferences: Preferences) -> SubscribeOutcome:
+    def subscribe(self, email: str, preferences: Preferences, *, ip: str = "") -> SubscribeOutcome:
         """Start (or restart) a subscription for `email` and mail the confirmation link.
 
-        `InvalidAddress` if `email` is not one address we can send to.
+        `InvalidAddress` if `email` is not one address we can send to; `RateLimited` if the
+        client at `ip` asked too often.
         """
         address = checked_address(email)
-        subscription = self.store.by_email(address)
         now = self.clock()
+        if ip:
+            self.limiter.count(SUBSCRIBE_IP_LIMIT, ip, now)
+        subscription = self.store.by_email(address)
         if subscription is None:
             try:
                 subscription = self.store.create(address, preferences, now)

@@ -37,6 +37,7 @@ from paperboy.web import (
     profile_pages,
     search_api,
     search_pages,
+    subscription_api,
     subscription_pages,
 )
 from paperboy.web.auth import install_auth
@@ -87,6 +88,7 @@ def create_app(deps: Deps, *, run_jobs: bool = False) -> FastAPI:
     app.include_router(account_pages.router)
     app.include_router(account_settings.router)
     app.include_router(subscription_pages.router)
+    app.include_router(subscription_api.router)
     app.include_router(account_api.router)
     app.include_router(admin_pages.router)
     app.include_router(digest_admin.router)

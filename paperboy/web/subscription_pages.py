@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from paperboy.app import Deps, subscribing
@@ -20,7 +20,7 @@ from paperboy.domain.digests import DigestContent, InvalidLink, LinkPurpose, Sub
 from paperboy.domain.mail import InvalidAddress, checked_address
 from paperboy.services.digest_links import digest_links
 from paperboy.services.subscriptions import NotAllowed, Subscriptions
-from paperboy.web.auth import SignedIn
+from paperboy.web.auth import SignedIn, client_ip
 from paperboy.web.deps import DepsDep
 from paperboy.web.rendering import Renderer, RendererDep
 from paperboy.web.subscription_forms import (
@@ -35,8 +35,9 @@ from paperboy.web.subscription_forms import (
 router = APIRouter(include_in_schema=False)
 
 TokenQuery = Annotated[str, Query(max_length=200)]
-# Pages that show a token: never stored by a cache, never sent on as a Referer.
-PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+# Pages that show a token: never stored by a cache, never sent to another site as a Referer.
+# (Not "no-referrer": browsers then send `Origin: null` with the page's own forms, refused.)
+PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "same-origin"}
 ACTIONS = ("save", "pause", "resume", "unsubscribe", "resubscribe")
 DONE = {
     "saved": "Your preferences are saved.",
@@ -57,7 +58,11 @@ async def subscribe_page(pages: RendererDep, content: TokenQuery = "") -> Respon
 
 @router.post("/subscribe", response_class=HTMLResponse)
 def subscribe(
-    deps: DepsDep, pages: RendererDep, form: PreferenceFormDep, email: FormText = ""
+    request: Request,
+    deps: DepsDep,
+    pages: RendererDep,
+    form: PreferenceFormDep,
+    email: FormText = "",
 ) -> Response:
     """Check the form; mail the confirmation link (nothing else is sent before it is used)."""
     errors: dict[str, str] = {}
@@ -71,7 +76,7 @@ def subscribe(
         errors.update(errors_of(error))
     if errors:
         return subscribe_view(pages, form, email, errors)
-    outcome = subscribing(deps).subscribe(email, preferences)
+    outcome = subscribing(deps).subscribe(email, preferences, ip=client_ip(request))
     context = {"email": email.strip(), "outcome": outcome.value}
     return pages.render("subscribe_sent.html", context, 503 if outcome == "mail_failed" else 200)
 
