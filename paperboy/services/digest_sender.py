@@ -110,22 +110,21 @@ class Worker:
         """Send until no delivery is claimable, the run is stopped, or the server is unreachable."""
         failures = 0
         while not self.stop.is_set() and failures < self.policy.unreachable_after:
-            claimed_at = time.monotonic()
             now = self.clock()
-            lease = timedelta(seconds=self.policy.lease_seconds)
-            batch = self.store.claim(self.name, now, now + lease, self.policy.batch_size)
+            lease_until = now + timedelta(seconds=self.policy.lease_seconds)
+            batch = self.store.claim(self.name, now, lease_until, self.policy.batch_size)
             if not batch:
                 return
             for n, item in enumerate(batch):
-                if self._out_of_time(claimed_at) or failures >= self.policy.unreachable_after:
+                if self._out_of_time(lease_until) or failures >= self.policy.unreachable_after:
                     self.store.release([rest.delivery.id for rest in batch[n:]])
                     break
                 failures = failures + 1 if self._deliver(item) == "unreachable" else 0
 
-    def _out_of_time(self, claimed_at: float) -> bool:
+    def _out_of_time(self, lease_until: datetime) -> bool:
         # never start a send that could outlive the lease: another worker may take it then
-        left = self.policy.lease_seconds - (time.monotonic() - claimed_at)
-        return self.stop.is_set() or left < self.policy.smtp_timeout + 1
+        left = (lease_until - self.clock()).total_seconds()
+        return self.stop.is_set() or left < self.policy.smtp_timeout + 0.5
 
     def _deliver(self, item: ClaimedDelivery) -> str:
         delivery, subscription = item.delivery, item.subscription

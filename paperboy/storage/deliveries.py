@@ -10,7 +10,9 @@ so a crash can duplicate the message in flight but never skip one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +36,22 @@ class SqlDeliveryStore:
         self.engine = engine
         self._sqlite = is_sqlite(engine)
         self._insert: Any = sqlite.insert if self._sqlite else postgresql.insert
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        """A write transaction; on SQLite the threads of this process queue on a lock first.
+
+        SQLite's busy handler polls with sleeps of up to 100 ms, so workers contending for the
+        write lock would wait far longer than the write takes. Between a message accepted and
+        its delivery marked sent, that wait is the window a crash turns into a duplicate.
+        """
+        if not self._sqlite:
+            with write_transaction(self.engine) as connection:
+                yield connection
+            return
+        with self._lock, write_transaction(self.engine) as connection:
+            yield connection
 
     def due_subscriptions(self, now: datetime, after_id: int, limit: int) -> list[Subscription]:
         """Active subscriptions due by `now` with an id above `after_id`, by id."""
@@ -57,7 +75,7 @@ class SqlDeliveryStore:
         delivery of its current one, and only from the due time it was read at.
         """
         inserted = 0
-        with write_transaction(self.engine) as connection:
+        with self._writing() as connection:
             for item in planned:
                 inserted += self._insert_delivery(connection, item, now)
                 connection.execute(
@@ -102,7 +120,7 @@ class SqlDeliveryStore:
         )
         if not self._sqlite:
             query = query.with_for_update(skip_locked=True)
-        with write_transaction(self.engine) as connection:
+        with self._writing() as connection:
             ids = list(connection.execute(query).scalars())
             if not ids:
                 return []
@@ -123,7 +141,7 @@ class SqlDeliveryStore:
 
     def fix_papers(self, delivery_id: int, arxiv_ids: Sequence[str], now: datetime) -> list[str]:
         """Record the delivery's papers unless they already are; the papers it carries."""
-        with write_transaction(self.engine) as connection:
+        with self._writing() as connection:
             composed = connection.execute(
                 select(deliveries.c.composed_at).where(deliveries.c.id == delivery_id)
             ).scalar()
@@ -164,7 +182,7 @@ class SqlDeliveryStore:
 
     def mark_sent(self, delivery_id: int, now: datetime) -> None:
         """The server accepted the delivery; the subscription's bounce count starts over."""
-        with write_transaction(self.engine) as connection:
+        with self._writing() as connection:
             changed = connection.execute(
                 deliveries.update()
                 .where(deliveries.c.id == delivery_id, deliveries.c.status != _SENT)
@@ -184,7 +202,7 @@ class SqlDeliveryStore:
 
     def retry_later(self, delivery_id: int, error: str, at: datetime) -> None:
         """A temporary failure: pending again from `at`, one more attempt counted."""
-        with write_transaction(self.engine) as connection:
+        with self._writing() as connection:
             connection.execute(
                 deliveries.update()
                 .where(deliveries.c.id == delivery_id, deliveries.c.status == _SENDING)
@@ -201,7 +219,7 @@ class SqlDeliveryStore:
         """Give back claimed deliveries not tried (the worker is stopping): claimable at once."""
         if not delivery_ids:
             return
-        with write_transaction(self.engine) as connection:
+        with self._writing() as connection:
             connection.execute(
                 deliveries.update()
                 .where(deliveries.c.id.in_(delivery_ids), deliveries.c.status == _SENDING)
@@ -216,7 +234,7 @@ class SqlDeliveryStore:
         The subscription is paused when this bounce makes `bounce_limit` in a row (a sent
         delivery resets the count).
         """
-        with write_transaction(self.engine) as connection:
+        with self._writing() as connection:
             subscription_id = connection.execute(
                 deliveries.update()
                 .where(deliveries.c.id == delivery_id, deliveries.c.status == _SENDING)
@@ -235,7 +253,7 @@ class SqlDeliveryStore:
     def _finish(
         self, delivery_id: int, *, status: str, sent_at: datetime | None, now: datetime
     ) -> None:
-        with write_transaction(self.engine) as connection:
+        with self._writing() as connection:
             connection.execute(
                 deliveries.update()
                 .where(deliveries.c.id == delivery_id, deliveries.c.status == _SENDING)
