@@ -36,6 +36,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -180,14 +181,19 @@ def subscribers(count: int, seed: int = 5) -> Iterator[tuple[Subscription, Slot,
             else (),
         )
         period = rng.choice(PERIODS)
-        local = datetime.combine(date.fromisoformat(period), datetime.min.time())
-        due_at = local.replace(hour=prefs.hour, tzinfo=ZoneInfo(prefs.timezone)).astimezone(UTC)
+        due_at = _due_at(period, prefs.hour, prefs.timezone)
         subscription = Subscription(
             number, f"reader{number}@example.org", None, SubscriptionStatus.ACTIVE, prefs,
             due_at + timedelta(days=1), 0, None, NOW, NOW, NOW,
         )  # fmt: skip
         already = frozenset(rng.sample(SENT, 3)) if rng.random() < 0.33 else frozenset()
         yield subscription, Slot(period, due_at), already
+
+
+@cache
+def _due_at(period: str, hour: int, zone: str) -> datetime:
+    local = datetime.combine(date.fromisoformat(period), datetime.min.time())
+    return local.replace(hour=hour, tzinfo=ZoneInfo(zone)).astimezone(UTC)
 
 
 def rss_mib() -> float:

@@ -200,6 +200,11 @@ class Frame:
         """The frame of a template rendered with `slot` markers."""
         return cls(tuple(_SLOT.split(rendered)))
 
+    @property
+    def names(self) -> frozenset[str]:
+        """The names of the holes."""
+        return frozenset(self.pieces[1::2])
+
     def fill(self, values: Mapping[str, str]) -> str:
         """The frame with every hole replaced by its value (KeyError for a missing one)."""
         parts = list(self.pieces)

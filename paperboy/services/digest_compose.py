@@ -58,7 +58,9 @@ from paperboy.services.trending import trending
 
 RANKING_SIZE = 1000  # candidates kept per ranking: max_papers (≤ 50) plus room for those sent
 SEARCH_SIZE = 50  # hits per saved search
-CACHE_LIMIT = 4096  # rankings or filtered lists kept before the cache starts over
+RANKING_LIMIT = 1024  # daily-list and trending rankings kept (one per window or slot time)
+SEARCH_LIMIT = 8192  # saved searches' hits kept, per (query, window)
+FILTERED_LIMIT = 16384  # candidate lists kept, per (content, window, searches, categories)
 FRAGMENT_LIMIT = 20000  # rendered papers kept
 SUBJECT_TITLE = 70  # characters of the first title in the subject line
 EXCERPT = 320  # characters of abstract per paper
@@ -96,6 +98,7 @@ class DigestFrame:
     subject: Frame
     text: Frame
     html: Frame
+    escaped: frozenset[str]  # the HTML's holes but the papers (those are HTML already)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +111,7 @@ class Fragment:
 
 
 class _Bounded(dict[Hashable, object]):
-    """A dict that starts over when it holds `limit` keys (memory stays flat over a long run)."""
+    """A dict that drops its oldest key past `limit` keys (memory stays flat over a long run)."""
 
     def __init__(self, limit: int) -> None:
         super().__init__()
@@ -118,7 +121,7 @@ class _Bounded(dict[Hashable, object]):
         if key in self:
             return self[key]
         if len(self) >= self.limit:
-            self.clear()
+            del self[next(iter(self))]
         value = self[key] = make()
         return value
 
@@ -134,8 +137,9 @@ class DigestComposer:
     vectors: VectorIndex
     embedder: Embedder
     templates: MailTemplates
-    _rankings: _Bounded = field(default_factory=lambda: _Bounded(CACHE_LIMIT))
-    _filtered: _Bounded = field(default_factory=lambda: _Bounded(CACHE_LIMIT))
+    _rankings: _Bounded = field(default_factory=lambda: _Bounded(RANKING_LIMIT))
+    _searches: _Bounded = field(default_factory=lambda: _Bounded(SEARCH_LIMIT))
+    _filtered: _Bounded = field(default_factory=lambda: _Bounded(FILTERED_LIMIT))
     _fragments: _Bounded = field(default_factory=lambda: _Bounded(FRAGMENT_LIMIT))
 
     @classmethod
@@ -164,32 +168,32 @@ class DigestComposer:
         """Every paper the subscriber's content offers for `slot`, best first, in its categories."""
         prefs = subscription.preferences
         window = digest_window(prefs.frequency, slot.period)
-        if prefs.content is DigestContent.TRENDING:
-            key: tuple[Hashable, ...] = ("trending", slot.due_at)
-        elif prefs.content is DigestContent.SEARCHES:
-            key = ("searches", window, prefs.searches)
+        if prefs.content is DigestContent.SEARCHES:
+            queries = tuple(sorted({q.casefold(): q for q in prefs.searches}.values()))
+            key: tuple[Hashable, ...] = ("searches", window, queries)
+        elif prefs.content is DigestContent.TRENDING:
+            key = ("trending", slot.due_at)
         else:
             key = ("top", window)
 
         def filtered() -> tuple[Paper, ...]:
-            ranking = self._rankings.get_or(key, lambda: self._ranking(key))
-            return candidates_in(ranking, prefs.categories)  # type: ignore[arg-type]
+            if prefs.content is DigestContent.SEARCHES:
+                ranking = interleaved([self._search(q, window) for q in queries])
+            else:
+                ranking = self._rankings.get_or(key, lambda: self._ranking(key))  # type: ignore[assignment]
+            return candidates_in(ranking, prefs.categories)
 
         found = self._filtered.get_or((key, prefs.categories), filtered)
         return found  # type: ignore[return-value]
 
     def _ranking(self, key: tuple[Hashable, ...]) -> tuple[Paper, ...]:
-        kind = key[0]
-        if kind == "trending":
+        """The daily lists of a window by upvotes (`top`), or trending at a moment."""
+        if key[0] == "trending":
             due_at = key[1]
             assert isinstance(due_at, datetime)
             return self._trending(due_at)
         window = key[1]
         assert isinstance(window, Window)
-        if kind == "searches":
-            queries = key[2]
-            assert isinstance(queries, tuple)
-            return tuple(interleaved([self._search(q, window) for q in queries]))
         entries = self.store.entries_between(
             window.first, window.last, sort=ListSort.UPVOTES, limit=RANKING_SIZE
         )
@@ -222,7 +226,7 @@ class DigestComposer:
             )
             return tuple(hit.paper for hit in result.hits)
 
-        return self._rankings.get_or(("search", query, window), run)  # type: ignore[return-value]
+        return self._searches.get_or((query.casefold(), window), run)  # type: ignore[return-value]
 
     def feed_papers(self, subscription: Subscription, now: datetime, size: int) -> list[Paper]:
         """The subscription's content as of `now` (its private feed): up to `size` papers."""
@@ -259,11 +263,11 @@ class DigestComposer:
             "schedule": describe_schedule(prefs),
             **{f"link_{name}": getattr(links, name) for name in _LINKS},
         }
-        html = {name: escape(value) for name, value in text.items()}
+        frame = self.frame(count)
+        html = {name: escape(text[name]) for name in frame.escaped}
         for number, fragment in enumerate(fragments):
             text[f"paper_{number}"] = fragment.text
             html[f"paper_{number}"] = fragment.html  # rendered by an autoescaping template
-        frame = self.frame(count)
         return OutgoingMail(
             to=subscription.email,
             subject=frame.subject.fill(text),  # one line: titles are one_line, the rest fixed
@@ -289,9 +293,9 @@ class DigestComposer:
             for n in range(count)
         ]
         rendered = self.templates.render("digest", context)
-        return DigestFrame(
-            Frame.of(rendered.subject), Frame.of(rendered.text), Frame.of(rendered.html)
-        )
+        html = Frame.of(rendered.html)
+        escaped = frozenset(n for n in html.names if not n.startswith("paper_"))
+        return DigestFrame(Frame.of(rendered.subject), Frame.of(rendered.text), html, escaped)
 
     def list_headers(self, links: DigestLinks) -> tuple[tuple[str, str], ...]:
         """List-Id, List-Unsubscribe (https and mailto) and RFC 8058 one-click headers."""
