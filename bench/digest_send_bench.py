@@ -15,6 +15,7 @@ one thread per connection. Target: ≥ 200 messages/s with 4 connections. Median
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -122,6 +123,8 @@ def make_template(workdir: Path, subscribers: int) -> tuple[Path, datetime]:
         deps.subscriptions.create(
             f"reader{n}@example.org", Preferences(), due, user_id=None, next_due_at=due
         )
+    with sqlite3.connect(database) as connection:  # the copies must not need the -wal file
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return database, now
 
 
@@ -137,7 +140,7 @@ def outbox_run(template: Path, workdir: Path, now: datetime, connections: int) -
     report = run_digests(deps, now=now, connections=connections)
     seconds = time.perf_counter() - started
     received = sink.stop()
-    assert report.counts.sent == received, (report, received)
+    assert report.counts.sent == received > 0, (report, received)
     return received / seconds, received
 
 
@@ -151,7 +154,9 @@ def composed(template: Path, now: datetime) -> list[OutgoingMail]:
     for subscription in iter_subscriptions(deps, now):
         papers = composer.choose(subscription, slot, frozenset())
         message_id = f"<bench.{subscription.id}@papers.example.org>"
-        mails.append(composer.compose(subscription, papers, message_id=message_id, period="x"))
+        mails.append(
+            composer.compose(subscription, papers, message_id=message_id, period=slot.period)
+        )
     return mails
 
 
