@@ -275,6 +275,7 @@ def member_sections(engine: Engine) -> list[MemberData]:
         SqlClaimStore(engine),
         ProfilePapers("submitted_papers", profiles.submitted_papers),
         ProfilePapers("upvotes", profiles.upvoted_papers),
+        SqlSubscriptionStore(engine),
     ]
 
 

@@ -212,6 +212,16 @@ def test_activate_refuses_a_member_who_has_another(subs: SqlSubscriptionStore) -
     assert subs.subscription(other.id) == other
 
 
+def test_member_data_is_the_members_subscription(subs: SqlSubscriptionStore) -> None:
+    ada = insert_user(subs.engine, "ada")
+    assert subs.member_data(ada) is None
+    subs.create("ada@example.org", PREFS, T0, user_id=ada, next_due_at=DUE)
+    data = subs.member_data(ada)
+    assert data is not None and data["email"] == "ada@example.org" and data["status"] == "active"
+    assert data["preferences"]["searches"] == list(PREFS.searches)
+    assert data["confirmed_at"] == T0.isoformat()
+
+
 def test_counts_by_status_lists_every_status(subs: SqlSubscriptionStore) -> None:
     assert subs.counts_by_status() == {status: 0 for status in SubscriptionStatus}
     pending(subs, "a@example.org")

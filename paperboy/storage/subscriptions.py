@@ -76,8 +76,23 @@ def preference_values(prefs: Preferences) -> dict[str, Any]:
 class SqlSubscriptionStore:
     """`SubscriptionStore` over SQLAlchemy Core; the same SQL on SQLite and PostgreSQL."""
 
+    name = "digest_subscription"  # its section of a member's data export
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+
+    def member_data(self, user_id: int) -> dict[str, Any] | None:
+        """The member's subscription for their data export (None if they never had one)."""
+        found = self.by_user(user_id)
+        if found is None:
+            return None
+        return {
+            "email": found.email,
+            "status": found.status.value,
+            "preferences": preference_values(found.preferences),
+            "created_at": found.created_at.isoformat(),
+            "confirmed_at": found.confirmed_at.isoformat() if found.confirmed_at else None,
+        }
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
