@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -148,6 +150,12 @@ def test_searches_union_of_saved_searches_published_in_the_window(deps: Deps) ->
         assert date(2026, 8, 17) <= paper.published_at.date() <= date(2026, 8, 21)
 
 
+def test_a_saved_search_without_words_matches_nothing(deps: Deps) -> None:
+    composer = DigestComposer.from_deps(deps)
+    sub = subscriber(deps, content=DigestContent.SEARCHES, searches=("?!", "-sparse"))
+    assert composer.choose(sub, Slot(FRIDAY, DUE), frozenset()) == []
+
+
 def search_hits(deps: Deps, query: str, filters: SearchFilters) -> list:  # type: ignore[type-arg]
     request = SearchRequest(parse_query(query), filters, limit=50)
     return search(deps.store, deps.keywords, deps.vectors, deps.embedder, request).hits
@@ -175,3 +183,20 @@ def test_subject_says_what_is_inside(deps: Deps) -> None:
     one = composer.compose(sub, papers[:1], message_id="<d2@example.org>", period=FRIDAY)
     assert one.subject.startswith("1 trending paper — Fri 21 Aug: ")
     assert mail.message_id == "<d1@example.org>" and mail.to == "reader@example.org"
+
+
+def test_cached_fragments_never_carry_one_reader_into_another_mail(deps: Deps) -> None:
+    composer = DigestComposer.from_deps(deps)
+    first = add_subscriber(deps, "ann@example.org", Preferences(max_papers=3), now=DUE)
+    second = add_subscriber(deps, "bob@example.org", Preferences(max_papers=2), now=DUE)
+    papers = composer.choose(first, Slot(FRIDAY, DUE), frozenset())
+    to_ann = composer.compose(first, papers, message_id="<a@example.org>", period=FRIDAY)
+    to_bob = composer.compose(second, papers[:2], message_id="<b@example.org>", period=FRIDAY)
+    again = composer.compose(first, papers, message_id="<a@example.org>", period=FRIDAY)
+    assert again == to_ann
+    for mail, own, other in ((to_ann, first, second), (to_bob, second, first)):
+        assert own.email in mail.text and other.email not in mail.text
+        assert f"token={own.id}." in mail.text and f"token={other.id}." not in mail.text
+        assert f"token={own.id}." in (mail.html or "")
+    assert to_bob.subject.startswith("2 most upvoted papers")
+    assert re.search(r"^ 2\. ", to_bob.text, re.M) and not re.search(r"^ 3\. ", to_bob.text, re.M)

@@ -212,9 +212,12 @@ class DigestComposer:
 
     def _search(self, query: str, window: Window) -> tuple[Paper, ...]:
         def run() -> tuple[Paper, ...]:
+            parsed = parse_query(query)
+            if parsed.is_empty:  # only punctuation or -exclusions: it would match everything
+                return ()
             searched = window.widened(SEARCH_LAG_DAYS)
             filters = SearchFilters(published_from=searched.first, published_to=searched.last)
-            request = SearchRequest(parse_query(query), filters, limit=SEARCH_SIZE)
+            request = SearchRequest(parsed, filters, limit=SEARCH_SIZE)
             result = search(
                 self.store,
                 self.keywords,
