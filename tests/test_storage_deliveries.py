@@ -315,3 +315,21 @@ def test_counts_due_and_failures(outbox: SqlDeliveryStore, runs: SqlDigestRuns, 
         (second, people[1].email),
         (first, people[0].email),
     ]
+
+
+def test_batch_forms_of_papers_match_the_single_ones(outbox: SqlDeliveryStore, site: Deps) -> None:
+    alan, barbara = subscribers(site, 2)
+    outbox.plan([planned(alan, "2026-02-27"), planned(alan), planned(barbara)], NOW)
+    old, new, other = (c.delivery.id for c in outbox.claim("w1", NOW, NOW + LEASE, 3))
+    outbox.fix_papers(old, ["2602.00001"], NOW)
+    outbox.mark_sent(old, NOW)
+    assert outbox.papers_of([old, new, other]) == {old: ["2602.00001"], new: None, other: None}
+    assert outbox.sent_papers_of([alan.id, barbara.id], [new, other]) == {
+        alan.id: {"2602.00001"},
+        barbara.id: set(),
+    }
+    fixed = outbox.fix_papers_of({new: ["2603.00002", "2603.00003"], other: []}, NOW)
+    assert fixed == {new: ["2603.00002", "2603.00003"], other: []}
+    again = outbox.fix_papers_of({new: ["2603.00009"], old: ["2603.00009"]}, NOW)
+    assert again == {new: ["2603.00002", "2603.00003"], old: ["2602.00001"]}
+    assert outbox.papers_of([new, other]) == {new: ["2603.00002", "2603.00003"], other: []}

@@ -115,33 +115,80 @@ class Worker:
             batch = self.store.claim(self.name, now, lease_until, self.policy.batch_size)
             if not batch:
                 return
+            papers = self._papers(batch)
             for n, item in enumerate(batch):
                 if self._out_of_time(lease_until) or failures >= self.policy.unreachable_after:
                     self.store.release([rest.delivery.id for rest in batch[n:]])
                     break
-                failures = failures + 1 if self._deliver(item) == "unreachable" else 0
+                outcome = self._deliver(item, papers.get(item.delivery.id))
+                failures = failures + 1 if outcome == "unreachable" else 0
 
     def _out_of_time(self, lease_until: datetime) -> bool:
         # never start a send that could outlive the lease: another worker may take it then
         left = (lease_until - self.clock()).total_seconds()
         return self.stop.is_set() or left < self.policy.smtp_timeout + 0.5
 
-    def _deliver(self, item: ClaimedDelivery) -> str:
+    def _papers(self, batch: list[ClaimedDelivery]) -> dict[int, list[Paper]]:
+        """Each claimed delivery's papers: fixed before, or chosen now and fixed for the batch.
+
+        Choosing skips the papers of the subscription's other deliveries that did not fail, and
+        of its earlier deliveries in this batch (a subscriber catching up on two periods).
+        """
+        ids = [item.delivery.id for item in batch]
+        fixed = self.store.papers_of(ids)
+        unfixed = [item for item in batch if fixed.get(item.delivery.id) is None]
+        chosen: dict[int, list[Paper]] = {}
+        if unfixed:
+            owners = sorted({item.subscription.id for item in unfixed})
+            already = self.store.sent_papers_of(owners, ids)
+            for item in unfixed:
+                papers = self._choose(item, already[item.subscription.id])
+                if papers is not None:
+                    chosen[item.delivery.id] = papers
+                    already[item.subscription.id].update(p.arxiv_id for p in papers)
+            wanted = {delivery_id: [p.arxiv_id for p in ps] for delivery_id, ps in chosen.items()}
+            fixed.update(self.store.fix_papers_of(wanted, self.clock()))
+        found: dict[int, list[Paper]] = {}
+        for delivery_id, arxiv_ids in fixed.items():
+            if arxiv_ids is None:
+                continue  # choosing failed: the delivery is retried later
+            mine = chosen.get(delivery_id)
+            if mine is not None and [p.arxiv_id for p in mine] == arxiv_ids:
+                found[delivery_id] = mine
+            else:
+                found[delivery_id] = self.composer.load_papers(arxiv_ids) if arxiv_ids else []
+        return found
+
+    def _choose(self, item: ClaimedDelivery, already: set[str]) -> list[Paper] | None:
+        if item.subscription.status is not SubscriptionStatus.ACTIVE:
+            return None
+        slot = Slot(period=item.delivery.period, due_at=item.delivery.due_at)
+        try:
+            return self.composer.choose(item.subscription, slot, frozenset(already))
+        except Exception:  # a choosing bug must not stop the run; the delivery is retried
+            log.exception("choosing papers for delivery %s failed", item.delivery.id)
+            return None
+
+    def _deliver(self, item: ClaimedDelivery, papers: list[Paper] | None) -> str:
         delivery, subscription = item.delivery, item.subscription
         if subscription.status is not SubscriptionStatus.ACTIVE:
             reason = f"not sent: the subscription is {subscription.status.value}"
             self.store.mark_failed(delivery.id, reason, self.clock())
             self.tally.add("failed")
             return "skipped"
-        try:
-            mail = self._mail(item)
-        except Exception as error:  # a composing bug must not stop the run; retried later
-            log.exception("composing delivery %s failed", delivery.id)
-            return self._temporary(item, f"composing failed: {type(error).__name__}: {error}")
-        if mail is None:
+        if papers is None:
+            return self._temporary(item, "choosing the papers failed (see the log)")
+        if not papers:
             self.store.mark_empty(delivery.id, self.clock())
             self.tally.add("empty")
             return "empty"
+        try:
+            mail = self.composer.compose(
+                subscription, papers, message_id=delivery.message_id, period=delivery.period
+            )
+        except Exception as error:  # a composing bug must not stop the run; retried later
+            log.exception("composing delivery %s failed", delivery.id)
+            return self._temporary(item, f"composing failed: {type(error).__name__}: {error}")
         self.rate.wait()
         try:
             self.mailer.send(mail)
@@ -153,24 +200,6 @@ class Worker:
         self.store.mark_sent(delivery.id, self.clock())
         self.tally.add("sent")
         return "sent"
-
-    def _mail(self, item: ClaimedDelivery) -> OutgoingMail | None:
-        delivery, subscription = item.delivery, item.subscription
-        fixed = self.store.papers(delivery.id)
-        if fixed is None:
-            already = self.store.sent_papers(subscription.id, delivery.id)
-            slot = Slot(period=delivery.period, due_at=delivery.due_at)
-            chosen = self.composer.choose(subscription, slot, already)
-            wanted = [paper.arxiv_id for paper in chosen]
-            fixed = self.store.fix_papers(delivery.id, wanted, self.clock())
-            papers = chosen if fixed == wanted else self.composer.load_papers(fixed)
-        else:
-            papers = self.composer.load_papers(fixed) if fixed else []
-        if not fixed:
-            return None
-        return self.composer.compose(
-            subscription, papers, message_id=delivery.message_id, period=delivery.period
-        )
 
     def _temporary(self, item: ClaimedDelivery, error: str) -> str:
         delivery, now = item.delivery, self.clock()

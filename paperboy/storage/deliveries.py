@@ -11,7 +11,7 @@ so a crash can duplicate the message in flight but never skip one.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -179,6 +179,81 @@ class SqlDeliveryStore:
         )
         with self.engine.connect() as connection:
             return frozenset(connection.execute(query).scalars())
+
+    def papers_of(self, delivery_ids: Sequence[int]) -> dict[int, list[str] | None]:
+        """`papers` for several deliveries in two queries (a worker's claimed batch)."""
+        if not delivery_ids:
+            return {}
+        with self.engine.connect() as connection:
+            composed = connection.execute(
+                select(deliveries.c.id, deliveries.c.composed_at).where(
+                    deliveries.c.id.in_(delivery_ids)
+                )
+            ).all()
+            found: dict[int, list[str] | None] = {
+                row.id: None if row.composed_at is None else [] for row in composed
+            }
+            rows = connection.execute(
+                select(delivery_papers.c.delivery_id, delivery_papers.c.arxiv_id)
+                .where(delivery_papers.c.delivery_id.in_(delivery_ids))
+                .order_by(delivery_papers.c.delivery_id, delivery_papers.c.position)
+            )
+            for delivery_id, arxiv_id in rows:
+                papers = found.get(delivery_id)
+                if papers is not None:
+                    papers.append(arxiv_id)
+        return found
+
+    def sent_papers_of(
+        self, subscription_ids: Sequence[int], except_deliveries: Sequence[int]
+    ) -> dict[int, set[str]]:
+        """`sent_papers` for several subscriptions, leaving out `except_deliveries`."""
+        query = (
+            select(deliveries.c.subscription_id, delivery_papers.c.arxiv_id)
+            .join(deliveries, deliveries.c.id == delivery_papers.c.delivery_id)
+            .where(
+                deliveries.c.subscription_id.in_(subscription_ids),
+                deliveries.c.status != _FAILED,
+                deliveries.c.id.not_in(except_deliveries),
+            )
+        )
+        found: dict[int, set[str]] = {
+            subscription_id: set() for subscription_id in subscription_ids
+        }
+        with self.engine.connect() as connection:
+            for subscription_id, arxiv_id in connection.execute(query):
+                found[subscription_id].add(arxiv_id)
+        return found
+
+    def fix_papers_of(
+        self, choices: Mapping[int, Sequence[str]], now: datetime
+    ) -> dict[int, list[str]]:
+        """`fix_papers` for several deliveries in one transaction."""
+        if not choices:
+            return {}
+        fixed: dict[int, list[str]] = {}
+        with self._writing() as connection:
+            taken = connection.execute(
+                select(deliveries.c.id).where(
+                    deliveries.c.id.in_(list(choices)), deliveries.c.composed_at.is_not(None)
+                )
+            ).scalars()
+            for delivery_id in set(taken):
+                fixed[delivery_id] = _papers_of(connection, delivery_id)
+            rows = [
+                {"delivery_id": delivery_id, "position": n, "arxiv_id": arxiv_id}
+                for delivery_id, arxiv_ids in choices.items()
+                if delivery_id not in fixed
+                for n, arxiv_id in enumerate(arxiv_ids)
+            ]
+            if rows:
+                connection.execute(delivery_papers.insert(), rows)
+            new = [delivery_id for delivery_id in choices if delivery_id not in fixed]
+            if new:
+                connection.execute(
+                    deliveries.update().where(deliveries.c.id.in_(new)).values(composed_at=now)
+                )
+        return {**fixed, **{delivery_id: list(choices[delivery_id]) for delivery_id in new}}
 
     def mark_sent(self, delivery_id: int, now: datetime) -> None:
         """The server accepted the delivery; the subscription's bounce count starts over."""
