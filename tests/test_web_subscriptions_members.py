@@ -80,6 +80,25 @@ def test_member_edits_pauses_and_unsubscribes(site: Deps, client: TestClient) ->
     assert found is not None and found.status is SubscriptionStatus.ACTIVE
 
 
+def test_member_saving_a_paused_digest_keeps_it_paused(site: Deps, client: TestClient) -> None:
+    ada = add_member(site, "ada")
+    csrf = log_in(client, "ada")
+    post(client, csrf)
+    post(client, csrf, action="pause")
+    status, html = post(client, csrf, hour="12")
+    found = site.subscriptions.by_user(ada.id)
+    assert status == 200 and "preferences are saved" in html
+    assert found is not None and found.status is SubscriptionStatus.PAUSED
+    assert found.preferences.hour == 12
+
+
+def test_member_pause_without_a_digest_subscribes_no_one(site: Deps, client: TestClient) -> None:
+    ada = add_member(site, "ada")
+    csrf = log_in(client, "ada")
+    status, _ = post(client, csrf, action="pause")
+    assert status == 200 and site.subscriptions.by_user(ada.id) is None
+
+
 def test_member_takes_over_the_subscription_of_their_address(
     site: Deps, client: TestClient
 ) -> None:

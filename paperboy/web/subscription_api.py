@@ -71,7 +71,7 @@ def get_subscription(deps: DepsDep, user: SignedIn) -> DigestSubscription:
 
 @router.put("/subscription", responses=RESPONSES)
 def put_subscription(body: DigestPreferences, deps: DepsDep, user: SignedIn) -> DigestSubscription:
-    """Subscribe with these preferences, or change them; active at once."""
+    """Subscribe with these preferences, or change them; active at once (a paused one resumes)."""
     try:
         preferences = checked_preferences(
             body.frequency, body.weekday, body.hour, body.timezone, body.maxPapers,

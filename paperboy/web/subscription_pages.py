@@ -16,7 +16,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from paperboy.app import Deps, subscribing
 from paperboy.domain.digest_schedule import InvalidPreferences, describe_schedule
-from paperboy.domain.digests import DigestContent, InvalidLink, LinkPurpose, Subscription
+from paperboy.domain.digests import (
+    DigestContent,
+    InvalidLink,
+    LinkPurpose,
+    Subscription,
+    SubscriptionStatus,
+)
 from paperboy.domain.mail import InvalidAddress, checked_address
 from paperboy.services.digest_links import digest_links
 from paperboy.services.subscriptions import NotAllowed, Subscriptions
@@ -38,7 +44,7 @@ TokenQuery = Annotated[str, Query(max_length=200)]
 # Pages that show a token: never stored by a cache, never sent to another site as a Referer.
 # (Not "no-referrer": browsers then send `Origin: null` with the page's own forms, refused.)
 PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "same-origin"}
-ACTIONS = ("save", "pause", "resume", "unsubscribe", "resubscribe")
+LIVE = (SubscriptionStatus.ACTIVE, SubscriptionStatus.PAUSED)
 DONE = {
     "saved": "Your preferences are saved.",
     "pause": "Your digest is paused: nothing is sent until you resume it.",
@@ -186,11 +192,13 @@ def member_save(
     service = subscribing(deps)
     found = service.of_member(user)
     try:
-        if action == "save" or found is None:
+        if found is not None and found.status in LIVE:  # a paused digest stays paused
+            done = apply(service, found, action if action != "resubscribe" else "save", form)
+        elif action == "save":  # new, or unsubscribed before: active at once
             service.subscribe_member(user, form.preferences())
-            done = "saved" if found else "subscribed"
+            done = "subscribed"
         else:
-            done = apply(service, found, action, form)
+            done = ""  # nothing to pause, resume or end
     except (InvalidPreferences, NotAllowed) as error:
         return manage_view(deps, pages, found, form, errors=errors_of(error), member=True)
     return RedirectResponse(f"/settings/digest?done={done}", status_code=303)
