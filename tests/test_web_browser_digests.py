@@ -105,6 +105,8 @@ def test_subscribe_confirm_receive_and_unsubscribe(
             link for link in sink.messages[0].links() if "/subscribe/confirm" in link
         )
         assert confirm_link == links.confirm
+        pending_run = run_digests(deps, now=RUN_AT, connections=1)
+        assert (pending_run.counts.planned, pending_run.counts.sent) == (0, 0)  # not confirmed
         page.goto(local(confirm_link))
         assert deps.subscriptions.by_email(READER) == subscription  # opening alone changes nothing
         page.get_by_role("button", name="Confirm").click()
