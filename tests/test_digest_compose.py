@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -199,3 +200,20 @@ def test_cached_fragments_never_carry_one_reader_into_another_mail(deps: Deps) -
         assert f"token={own.id}." in (mail.html or "")
     assert to_bob.subject.startswith("2 most upvoted papers")
     assert re.search(r"^ 2\. ", to_bob.text, re.M) and not re.search(r"^ 3\. ", to_bob.text, re.M)
+
+
+def test_one_composer_shared_by_sending_threads_gives_each_the_same_mail(deps: Deps) -> None:
+    shared = DigestComposer.from_deps(deps)
+    subs = [
+        add_subscriber(deps, f"r{n}@example.org", Preferences(max_papers=1 + n % 7), now=DUE)
+        for n in range(40)
+    ]
+
+    def digest(composer: DigestComposer, sub: Subscription) -> object:
+        papers = composer.choose(sub, Slot(FRIDAY, DUE), frozenset())
+        return composer.compose(sub, papers, message_id=f"<{sub.id}@x.org>", period=FRIDAY)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(lambda sub: digest(shared, sub), subs * 3))
+    alone = [digest(DigestComposer.from_deps(deps), sub) for sub in subs]
+    assert together == alone * 3

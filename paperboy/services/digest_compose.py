@@ -10,6 +10,7 @@ what is left is skipping papers already sent, the links, and joining fragments i
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -111,19 +112,31 @@ class Fragment:
 
 
 class _Bounded(dict[Hashable, object]):
-    """A dict that drops its oldest key past `limit` keys (memory stays flat over a long run)."""
+    """A dict that drops its oldest key past `limit` keys (memory stays flat over a long run).
+
+    The outbox's workers share one composer from their threads: eviction and insertion hold a
+    lock; a value is made outside it (two threads may make the same one once, never wait on it).
+    """
 
     def __init__(self, limit: int) -> None:
         super().__init__()
         self.limit = limit
+        self._lock = threading.Lock()
 
     def get_or(self, key: Hashable, make: Callable[[], object]) -> object:
-        if key in self:
-            return self[key]
-        if len(self) >= self.limit:
-            del self[next(iter(self))]
-        value = self[key] = make()
+        """The value kept for `key`, else `make()`, kept."""
+        found = self.get(key, _MISSING)
+        if found is not _MISSING:
+            return found
+        value = make()
+        with self._lock:
+            while len(self) >= self.limit:
+                del self[next(iter(self))]
+            self[key] = value
         return value
+
+
+_MISSING = object()
 
 
 @dataclass
