@@ -127,3 +127,12 @@ def test_unsubscribed_and_unconfirmed_feeds_are_gone(deps: Deps, client: TestCli
     pending = add_subscriber(deps, "pending@example.org", active=False, now=NOW)
     waiting = client.get(feed_path(deps, pending))
     assert waiting.status_code == 404 and "not confirmed" in waiting.json()["error"]["message"]
+
+
+def test_a_reader_that_has_the_feed_gets_304(deps: Deps, client: TestClient) -> None:
+    sub = add_subscriber(deps, "reader@example.org", now=NOW)
+    first = client.get(feed_path(deps, sub, "atom"))
+    again = client.get(
+        feed_path(deps, sub, "atom"), headers={"If-None-Match": first.headers["etag"]}
+    )
+    assert again.status_code == 304 and again.content == b""

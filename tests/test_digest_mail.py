@@ -103,6 +103,8 @@ def test_the_received_mail_has_both_parts_and_the_list_headers(
     assert f'href="{unsubscribe[0]}"' in html and ">Unsubscribe</a>" in html
     assert "Change what you get, or pause" in text and "Change what you get, or pause" in html
     assert "<style" not in html and 'style="' in html
+    prose = [line for line in text.splitlines() if "://" not in line]
+    assert max(len(line) for line in prose) <= 76  # wrapped for plain-text clients
     for arxiv_id in ("2608.19880", "2608.16590"):  # the two most upvoted after the hostile one
         assert f"{BASE}/papers/{arxiv_id}" in text and f"https://arxiv.org/abs/{arxiv_id}" in html
     assert "https://github.com/google-research/envharness" in text  # its code link
