@@ -248,6 +248,19 @@ def test_one_click_unsubscribe_is_a_plain_post_without_cookies(
         assert second.status_code == 200 and "You are unsubscribed" in second.text
 
 
+@pytest.mark.parametrize("encoding", ["multipart", "no body"])
+def test_one_click_unsubscribe_takes_any_body_encoding(site: Deps, encoding: str) -> None:
+    subscription = add_subscriber(site, ADA)
+    url = local(digest_links(site.settings, subscription.id).unsubscribe)
+    with TestClient(create_app(site)) as mail_client:
+        if encoding == "multipart":  # RFC 8058 allows multipart/form-data too
+            response = mail_client.post(url, files={"List-Unsubscribe": (None, "One-Click")})
+        else:
+            response = mail_client.post(url)
+    assert response.status_code == 200, response.text
+    assert stored(site).status is SubscriptionStatus.UNSUBSCRIBED
+
+
 def test_unsubscribe_link_opens_a_page_with_one_button(site: Deps, client: TestClient) -> None:
     subscription = add_subscriber(site, ADA)
     opened = client.get(local(digest_links(site.settings, subscription.id).unsubscribe))
