@@ -18,7 +18,7 @@ DIGEST_TASK = "digest.run"
 
 
 class DigestScheduler:
-    """Queues `digest.run` now and then every interval, in a daemon thread, until `stop()`."""
+    """Queues `digest.run` every interval, in a daemon thread, until `stop()`."""
 
     def __init__(self, deps: Deps, interval_seconds: float | None = None) -> None:
         self.deps = deps
@@ -51,9 +51,9 @@ class DigestScheduler:
             self._thread.join(timeout)
 
     def _loop(self) -> None:
-        while not self._stop.is_set():
+        # the first run one interval after start-up: a restart loop never floods the queue
+        while not self._stop.wait(self.interval):
             try:
                 self.tick()
             except Exception:  # a database hiccup must not stop the clock
                 log.warning("queueing the digest run failed", exc_info=True)
-            self._stop.wait(self.interval)
