@@ -90,3 +90,14 @@ def test_members_and_visitors_cannot_see_the_digest_admin(deps: Deps) -> None:
     visitor = TestClient(create_app(deps), follow_redirects=False)
     assert visitor.get("/admin/digests").status_code in {303, 401}
     assert deps.jobs.recent(5) == []
+
+
+def test_the_json_twin_says_the_same_for_admins_only(deps: Deps) -> None:
+    client, _ = client_as(deps, "grace")
+    state = client.get("/api/admin/digests").json()
+    assert state["subscribers"]["active"] == 3
+    assert (state["deliveries"]["sent"], state["deliveries"]["failed"]) == (2, 1)
+    assert [f["email"] for f in state["failures"]] == ["bounce@example.org"]
+    member, _ = client_as(deps, "ada")
+    refused = member.get("/api/admin/digests")
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "admins_only"

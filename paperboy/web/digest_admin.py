@@ -1,13 +1,13 @@
 """`/admin/digests`: how the email digests are doing — subscribers, the outbox, runs, failures.
 
-Admins only. A form on the page queues a digest run now (the same `digest.run` job the
-scheduler queues), answered by a 303 back to the page.
+Admins only; `/api/admin/digests` is the same as JSON. A form on the page queues a digest run
+now (the same `digest.run` job the scheduler queues), answered by a 303 back to the page.
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from paperboy.jobs.scheduler import DIGEST_TASK
 from paperboy.services.digest_status import digest_status
@@ -24,6 +24,13 @@ async def digests_page(deps: DepsDep, pages: RendererDep, admin: Admin) -> HTMLR
     state = digest_status(deps.subscriptions, deps.digest_runs, deps.clock())
     queued = [j for j in deps.jobs.recent(50) if j.task == DIGEST_TASK and j.status == "queued"]
     return pages.render("admin_digests.html", {"state": state, "queued": len(queued)})
+
+
+@router.get("/api/admin/digests")
+async def digests_json(deps: DepsDep, admin: Admin) -> JSONResponse:
+    """The same as the page, as JSON (what `paperboy digest status --json` prints)."""
+    state = digest_status(deps.subscriptions, deps.digest_runs, deps.clock())
+    return JSONResponse(state.as_dict())
 
 
 @router.post("/admin/digests/run")
