@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -13,7 +14,7 @@ import pytest
 from paperboy.app import Deps, build_deps
 from paperboy.domain.digest_schedule import Slot
 from paperboy.domain.digests import DigestContent, Frequency, Preferences, Subscription
-from paperboy.domain.models import EntryRecord, PaperRecord
+from paperboy.domain.models import EntryRecord, Paper, PaperRecord
 from paperboy.domain.search import SearchFilters, SearchRequest, parse_query
 from paperboy.embeddings.hashing import HashingEmbedder
 from paperboy.services.digest_compose import DigestComposer
@@ -66,8 +67,8 @@ def subscriber(deps: Deps, **preferences: object) -> Subscription:
     return add_subscriber(deps, "reader@example.org", Preferences(**preferences), now=DUE)  # type: ignore[arg-type]
 
 
-def ids(papers: list[object]) -> list[str]:
-    return [paper.arxiv_id for paper in papers]  # type: ignore[attr-defined]
+def ids(papers: Sequence[Paper]) -> list[str]:
+    return [paper.arxiv_id for paper in papers]
 
 
 def test_daily_top_covers_the_previous_weekday_and_its_own_day_by_upvotes(deps: Deps) -> None:
