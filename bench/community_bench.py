@@ -87,9 +87,8 @@ def median_load(loads: list[Load]) -> Load:
         socket_errors=max(r.socket_errors for r in results),
     )
     statuses = {status for load in loads for status in load.logins}
-    logins = Counter(
-        {s: int(statistics.median(load.logins[s] for load in loads)) for s in statuses}
-    )
+    medians = {s: int(statistics.median(load.logins[s] for load in loads)) for s in statuses}
+    logins = Counter({status: count for status, count in medians.items() if count})
     return Load(result, logins)
 
 
