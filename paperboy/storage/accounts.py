@@ -17,13 +17,21 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, func, or_, select
+from sqlalchemy import Connection, Engine, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from paperboy.domain.account_rules import DELETED_PREFIX, EmailTaken, UsernameTaken
 from paperboy.domain.accounts import AccountStatus, Role, User
 from paperboy.domain.credentials import ApiToken, EmailToken, Session, TokenPurpose
+from paperboy.storage.account_rows import (
+    api_token_from,
+    email_token_from,
+    session_from,
+    session_values,
+    user_from,
+    user_row,
+)
 from paperboy.storage.engine import is_sqlite, write_transaction
 from paperboy.storage.schema import api_tokens, email_tokens, revisions, sessions, users
 
@@ -128,18 +136,18 @@ class SqlAccountStore:
             return {}
         query = select(*_USER_COLUMNS).where(users.c.id.in_(set(user_ids)))
         with self._read() as connection:
-            return {row.id: _user(row) for row in connection.execute(query)}
+            return {row.id: user_row(row) for row in connection.execute(query)}
 
     def users(self, *, limit: int = 100, offset: int = 0) -> list[User]:
         """Members in sign-up order."""
         query = select(*_USER_COLUMNS).order_by(users.c.id).limit(limit).offset(offset)
         with self._read() as connection:
-            return [_user(row) for row in connection.execute(query)]
+            return [user_row(row) for row in connection.execute(query)]
 
     def _user(self, condition: Any) -> User | None:
         with self._read() as connection:
             row = connection.execute(select(*_USER_COLUMNS).where(condition)).first()
-        return _user(row) if row is not None else None
+        return user_row(row) if row is not None else None
 
     def password_hash(self, user_id: int) -> str | None:
         query = select(users.c.password_hash).where(users.c.id == user_id)
@@ -203,7 +211,7 @@ class SqlAccountStore:
 
     def add_session(self, session: Session) -> None:
         with write_transaction(self.engine) as connection:
-            connection.execute(sessions.insert().values(**_session_values(session)))
+            connection.execute(sessions.insert().values(**session_values(session)))
 
     def session_with_user(self, session_id: str, now: datetime) -> tuple[Session, User] | None:
         """The unexpired session with this id and its member, in one query."""
@@ -217,8 +225,8 @@ class SqlAccountStore:
         if row is None:
             return None
         mapping = row._mapping
-        user_row = {c.name: mapping[f"u_{c.name}"] for c in _USER_COLUMNS}
-        return _session(mapping), user_from(user_row)
+        member = {c.name: mapping[f"u_{c.name}"] for c in _USER_COLUMNS}
+        return session_from(mapping), user_from(member)
 
     def touch_session(self, session_id: str, now: datetime, expires_at: datetime) -> None:
         """Record activity and push the expiry on (sliding sessions)."""
@@ -286,7 +294,7 @@ class SqlAccountStore:
         query = select(email_tokens).where(*_usable(token_hash, purpose, now))
         with self._read() as connection:
             row = connection.execute(query).first()
-        return _email_token(row) if row is not None else None
+        return email_token_from(row) if row is not None else None
 
     def use_email_token(
         self, token_hash: str, purpose: TokenPurpose, now: datetime
@@ -298,7 +306,7 @@ class SqlAccountStore:
             if connection.execute(claim.values(used_at=now)).rowcount != 1:
                 return None
             row = connection.execute(query).one()
-        return _email_token(row)
+        return email_token_from(row)
 
     # ---- API tokens
 
@@ -315,7 +323,7 @@ class SqlAccountStore:
         with write_transaction(self.engine) as connection:
             insert = api_tokens.insert().values(**values).returning(*api_tokens.c)
             row = connection.execute(insert).one()
-        return _api_token(row)
+        return api_token_from(row)
 
     def api_tokens_of(self, user_id: int) -> list[ApiToken]:
         """A member's tokens, newest first, revoked ones included."""
@@ -325,7 +333,7 @@ class SqlAccountStore:
             .order_by(api_tokens.c.created_at.desc(), api_tokens.c.id.desc())
         )
         with self._read() as connection:
-            return [_api_token(row) for row in connection.execute(query)]
+            return [api_token_from(row) for row in connection.execute(query)]
 
     def revoke_api_token(self, user_id: int, token_id: int, now: datetime) -> bool:
         """Revoke one of `user_id`'s tokens; False when there is no such live token."""
@@ -352,7 +360,7 @@ class SqlAccountStore:
             with write_transaction(self.engine) as connection:
                 touch = api_tokens.update().where(api_tokens.c.id == row.token_id)
                 connection.execute(touch.values(last_used_at=now))
-        return _user(row)
+        return user_row(row)
 
     # ---- the accounts revision
 
@@ -384,72 +392,3 @@ def _usable(token_hash: str, purpose: TokenPurpose, now: datetime) -> list[Any]:
 def _bump_content(connection: Connection) -> None:
     bump = revisions.update().where(revisions.c.name == "content")
     connection.execute(bump.values(value=revisions.c.value + 1))
-
-
-def _user(row: Row[Any]) -> User:
-    return user_from(row._mapping)
-
-
-def user_from(values: Any) -> User:
-    """A `User` from a users row's mapping (shared by the stores that read members)."""
-    return User(
-        id=values["id"],
-        username=values["username"],
-        email=values["email"],
-        display_name=values["display_name"],
-        role=Role(values["role"]),
-        status=AccountStatus(values["status"]),
-        email_verified_at=values["email_verified_at"],
-        created_at=values["created_at"],
-        show_upvotes=bool(values["show_upvotes"]),
-    )
-
-
-def _session_values(session: Session) -> dict[str, Any]:
-    return {
-        "id": session.id,
-        "user_id": session.user_id,
-        "csrf_token": session.csrf_token,
-        "created_at": session.created_at,
-        "last_seen_at": session.last_seen_at,
-        "expires_at": session.expires_at,
-        "user_agent": session.user_agent[:300],
-        "ip": session.ip[:64],
-    }
-
-
-def _session(values: Any) -> Session:
-    return Session(
-        id=values["id"],
-        user_id=values["user_id"],
-        csrf_token=values["csrf_token"],
-        created_at=values["created_at"],
-        last_seen_at=values["last_seen_at"],
-        expires_at=values["expires_at"],
-        user_agent=values["user_agent"],
-        ip=values["ip"],
-    )
-
-
-def _email_token(row: Row[Any]) -> EmailToken:
-    return EmailToken(
-        id=row.id,
-        user_id=row.user_id,
-        purpose=TokenPurpose(row.purpose),
-        new_email=row.new_email,
-        created_at=row.created_at,
-        expires_at=row.expires_at,
-        used_at=row.used_at,
-    )
-
-
-def _api_token(row: Row[Any]) -> ApiToken:
-    return ApiToken(
-        id=row.id,
-        user_id=row.user_id,
-        name=row.name,
-        prefix=row.prefix,
-        created_at=row.created_at,
-        last_used_at=row.last_used_at,
-        revoked_at=row.revoked_at,
-    )

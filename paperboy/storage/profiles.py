@@ -10,7 +10,7 @@ from sqlalchemy import Engine, select
 
 from paperboy.domain.accounts import User
 from paperboy.domain.profiles import ProfilePaper
-from paperboy.storage.accounts import user_from
+from paperboy.storage.account_rows import user_from
 from paperboy.storage.schema import daily_entries, entry_curation, papers, users, votes
 
 
