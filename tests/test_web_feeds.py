@@ -54,6 +54,7 @@ def add_hostile_entry(store: PaperStore) -> None:
         authors=("Ann <Author>", "Bob & Co"),
         categories=("cs.LG", "cs.CL"),
         code_url="https://github.com/example/repo?a=1&b=2",
+        project_url="javascript:alert(document.cookie)",
     )
     submitted = datetime(2026, 8, 22, 9, 0, tzinfo=UTC)
     store.upsert_entries([EntryRecord(paper, HOSTILE_DAY, Submitter("someone"), submitted, 7)])
@@ -116,6 +117,7 @@ def test_feed_escapes_hostile_text(sqlite_url: str, path: str) -> None:
     assert "<script" not in entry.summary
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;" in entry.summary
     assert "https://github.com/example/repo?a=1&amp;b=2" in entry.summary
+    assert b"javascript:" not in raw and "Project page" not in entry.summary
     assert [a["name"] for a in entry.authors] == ["Ann <Author>", "Bob & Co"]
     assert [tag.term for tag in entry.tags] == ["cs.LG", "cs.CL"]
 
