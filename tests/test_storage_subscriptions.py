@@ -16,6 +16,7 @@ from paperboy.domain.digests import (
     SubscriptionStatus,
 )
 from paperboy.domain.subscription_rules import SubscriptionExists
+from paperboy.storage.accounts import SqlAccountStore
 from paperboy.storage.engine import make_engine
 from paperboy.storage.subscriptions import SqlSubscriptionStore
 from tests.support.discussion import T0, insert_user
@@ -234,3 +235,27 @@ def test_counts_by_status_lists_every_status(subs: SqlSubscriptionStore) -> None
         SubscriptionStatus.PAUSED: 0,
         SubscriptionStatus.UNSUBSCRIBED: 1,
     }
+
+
+def test_a_members_digest_follows_their_confirmed_new_address(subs: SqlSubscriptionStore) -> None:
+    accounts = SqlAccountStore(subs.engine)
+    ada = insert_user(subs.engine, "ada")
+    mine = subs.create("ada@example.org", PREFS, T0, user_id=ada, next_due_at=DUE)
+    theirs = subs.create("ada@new.example.org", Preferences(), T0)  # address-only, same person
+    other = subs.create("grace@example.org", Preferences(), T0)
+    accounts.set_email(ada, "ada@new.example.org", T0 + timedelta(hours=1))
+    moved = subs.by_user(ada)
+    assert moved is not None and (moved.id, moved.email) == (mine.id, "ada@new.example.org")
+    assert moved.preferences == PREFS and moved.status is SubscriptionStatus.ACTIVE
+    assert subs.subscription(theirs.id) is None
+    assert subs.subscription(other.id) == other
+
+
+def test_erasing_an_account_erases_its_subscription(subs: SqlSubscriptionStore) -> None:
+    accounts = SqlAccountStore(subs.engine)
+    ada = insert_user(subs.engine, "ada")
+    mine = subs.create("ada@example.org", PREFS, T0, user_id=ada, next_due_at=DUE)
+    other = subs.create("grace@example.org", Preferences(), T0)
+    accounts.erase_user(ada, T0 + timedelta(hours=1))
+    assert subs.subscription(mine.id) is None and subs.by_email("ada@example.org") is None
+    assert subs.subscription(other.id) == other

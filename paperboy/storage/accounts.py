@@ -34,6 +34,7 @@ from paperboy.storage.account_rows import (
 )
 from paperboy.storage.engine import is_sqlite, write_transaction
 from paperboy.storage.schema import api_tokens, email_tokens, revisions, sessions, users
+from paperboy.storage.subscriptions import follow_member_address, forget_member_subscription
 
 # Write "last used" at most this often: a script calling the API must not write on each call.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -161,7 +162,9 @@ class SqlAccountStore:
     def set_email(self, user_id: int, email: str, now: datetime) -> None:
         """A confirmed new address (`EmailTaken` if someone took it meanwhile)."""
         try:
-            self._update(user_id, now, email=email, email_verified_at=now)
+            with write_transaction(self.engine) as connection:
+                self._update_user(connection, user_id, now, email=email, email_verified_at=now)
+                follow_member_address(connection, user_id, email, now)
         except IntegrityError as error:
             raise EmailTaken() from error
 
@@ -188,6 +191,7 @@ class SqlAccountStore:
         with write_transaction(self.engine) as connection:
             for table in (sessions, email_tokens, api_tokens):
                 connection.execute(table.delete().where(table.c.user_id == user_id))
+            forget_member_subscription(connection, user_id)
             self._update_user(
                 connection,
                 user_id,

@@ -275,3 +275,19 @@ class SqlSubscriptionStore:
         found = self.subscription(subscription_id)
         assert found is not None
         return found
+
+
+def follow_member_address(connection: Connection, user_id: int, email: str, now: datetime) -> None:
+    """In a member's address change: their digest goes to the new, confirmed address, and an
+    address-only subscription of that address (theirs: they just proved it) gives way."""
+    member = subscriptions.c.user_id == user_id
+    if connection.execute(select(subscriptions.c.id).where(member)).first() is None:
+        return
+    address_only = (subscriptions.c.email == email) & subscriptions.c.user_id.is_(None)
+    connection.execute(subscriptions.delete().where(address_only))
+    connection.execute(subscriptions.update().where(member).values(email=email, modified_at=now))
+
+
+def forget_member_subscription(connection: Connection, user_id: int) -> None:
+    """In an account's erasure: its subscription, address and outbox rows go too."""
+    connection.execute(subscriptions.delete().where(subscriptions.c.user_id == user_id))
