@@ -122,6 +122,8 @@ def test_mime_refuses_line_breaks_in_every_field(
     name = {"header value": "X-A"}.get(field, field)
     with pytest.raises(UnsafeHeader, match=name):
         composer.compose(mail)
+    with pytest.raises(UnsafeHeader, match=name):
+        composer.raw(mail)  # the bytes the SMTP mailer sends
 
 
 @pytest.mark.parametrize(
@@ -131,6 +133,8 @@ def test_mime_refuses_bad_or_reserved_header_names(composer: Composer, name: str
     mail = OutgoingMail(to="a@b.org", subject="s", text="t", headers=((name, "v"),))
     with pytest.raises(UnsafeHeader):
         composer.compose(mail)
+    with pytest.raises(UnsafeHeader):
+        composer.raw(mail)
 
 
 def test_mime_refuses_a_message_id_without_brackets(composer: Composer) -> None:
@@ -184,3 +188,30 @@ def test_mime_long_extra_header_is_never_encoded(composer: Composer) -> None:
     wire = composer.compose(mail).as_bytes()
     assert f"List-Unsubscribe: <{url}>,".encode() in wire
     assert reparsed(composer.compose(mail))["List-Unsubscribe"] == value
+
+
+UNSUBSCRIBE = "<https://papers.example.org/unsubscribe?token=12." + "a" * 32 + ">, <mailto:u@x.org>"
+
+
+@pytest.mark.parametrize(
+    "html", [None, "<p>Ünïcode “x” " + "long line " * 30 + "</p>\n.dot\n\nend\t \n"]
+)
+def test_raw_bytes_read_back_as_the_composed_message(composer: Composer, html: str | None) -> None:
+    mail = OutgoingMail(
+        to="Ada@Example.ORG",
+        subject="5 trending papers — Fri: “A title” " + "x" * 80,
+        text="Line é\n.starts with a dot\nFrom here\n" + "word " * 40 + "\ntrailing \n",
+        html=html,
+        message_id="<digest.1.abc@papers.example.org>",
+        headers=(("List-Id", "<digest.papers.example.org>"), ("List-Unsubscribe", UNSUBSCRIBE)),
+    )
+    recipient, message_id, data = composer.raw(mail)
+    assert (recipient, message_id) == ("Ada@example.org", "<digest.1.abc@papers.example.org>")
+    assert data.isascii() and max(len(line) for line in data.split(b"\r\n")) <= 998
+    raw = email.message_from_bytes(data, policy=email.policy.default)
+    composed = reparsed(composer.compose(mail))
+    assert isinstance(raw, EmailMessage)
+    for name in ("From", "To", "Subject", "Date", "Message-ID", "List-Id", "List-Unsubscribe"):
+        assert str(raw[name]) == str(composed[name]), name
+    for subtype in ("plain", "html") if html else ("plain",):
+        assert body(raw, subtype) == body(composed, subtype)

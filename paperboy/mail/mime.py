@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import binascii
 import re
 import unicodedata
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.header import Header
 from email.headerregistry import Address, BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
 from email.policy import SMTP, Policy
-from email.utils import format_datetime, parseaddr
+from email.utils import format_datetime, formataddr, parseaddr
 from typing import cast
 from urllib.parse import urlsplit
 
@@ -55,13 +57,18 @@ class _VerbatimHeader(UnstructuredHeader):
         value = str(self)
         if not value.isascii():
             return BaseHeader.fold(header, policy=policy)
-        first = f"{header.name}:"
-        lines = [first]
-        for word in value.split(" "):
-            if len(lines[-1]) + 1 + len(word) > 78 and lines[-1] not in {first, ""}:
-                lines.append("")
-            lines[-1] += f" {word}"
-        return policy.linesep.join(lines) + policy.linesep
+        return folded_at_spaces(header.name, value, policy.linesep) + policy.linesep
+
+
+def folded_at_spaces(name: str, value: str, linesep: str = "\r\n") -> str:
+    """`Name: value` as lines of at most 78 columns where spaces allow, words never split."""
+    first = f"{name}:"
+    lines = [first]
+    for word in value.split(" "):
+        if len(lines[-1]) + 1 + len(word) > 78 and lines[-1] not in {first, ""}:
+            lines.append("")
+        lines[-1] += f" {word}"
+    return linesep.join(lines)
 
 
 class _CachedRegistry(HeaderRegistry):
@@ -147,6 +154,45 @@ class Composer:
             message.set_boundary(f"=_{uuid.uuid4().hex}")
         return message
 
+    def raw(self, mail: OutgoingMail) -> tuple[str, str, bytes]:
+        """(recipient, Message-ID, the message as SMTP DATA bytes), written directly.
+
+        The same message `compose` builds, with the same checks, but without the `email`
+        package's generator, which cost 5 to 10 ms of CPU a digest: most of a send.
+        """
+        check_header_value("to", mail.to)
+        recipient = checked_address(mail.to)
+        message_id = self._message_id(mail.message_id)
+        lines = [
+            _header_line("From", formataddr((self.sender.display_name, self.sender.addr_spec))),
+            f"To: {recipient}",
+            _header_line("Subject", check_header_value("subject", mail.subject)),
+            f"Date: {format_datetime(self.clock().astimezone(UTC))}",
+            f"Message-ID: {message_id}",
+            *(_header_line(_checked_name(n), check_header_value(n, v)) for n, v in mail.headers),
+            "MIME-Version: 1.0",
+        ]
+        if mail.html is None:
+            lines += [*_part_head("plain"), "", _quoted_printable(mail.text)]
+        else:
+            boundary = f"=_{uuid.uuid4().hex}"  # "=_" never occurs in quoted-printable text
+            lines += [
+                f'Content-Type: multipart/alternative; boundary="{boundary}"',
+                "",
+                f"--{boundary}",
+                *_part_head("plain"),
+                "",
+                _quoted_printable(mail.text),
+                "",  # the part ends with a line break; the next CRLF belongs to the boundary
+                f"--{boundary}",
+                *_part_head("html"),
+                "",
+                _quoted_printable(mail.html),
+                "",
+                f"--{boundary}--",
+            ]
+        return recipient, message_id, ("\r\n".join(lines) + "\r\n").encode("ascii")
+
     def _message_id(self, given: str | None) -> str:
         if given is None:
             return self.new_message_id()
@@ -154,6 +200,28 @@ class Composer:
         if not _MESSAGE_ID.fullmatch(given):
             raise UnsafeHeader(f"message_id: {given!r} is not of the form <left@right>")
         return given
+
+
+def _header_line(name: str, value: str) -> str:
+    if value.isascii():
+        return folded_at_spaces(name, value)
+    return f"{name}: " + Header(value, "utf-8", header_name=name).encode(linesep="\r\n")
+
+
+def _part_head(subtype: str) -> list[str]:
+    return [
+        f'Content-Type: text/{subtype}; charset="utf-8"',
+        "Content-Transfer-Encoding: quoted-printable",
+    ]
+
+
+def _quoted_printable(text: str) -> str:
+    """UTF-8 text as quoted-printable lines (76 columns at most) joined by CRLF."""
+    normal = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not normal.endswith("\n"):
+        normal += "\n"
+    encoded = binascii.b2a_qp(normal.encode("utf-8"), istext=True).decode("ascii")
+    return encoded.replace("\n", "\r\n").removesuffix("\r\n")
 
 
 def _checked_name(name: str) -> str:

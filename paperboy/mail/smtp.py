@@ -7,7 +7,6 @@ import socket
 import ssl
 import threading
 from dataclasses import dataclass, field
-from email.message import EmailMessage
 from types import TracebackType
 from typing import Literal
 
@@ -56,10 +55,10 @@ class SmtpMailer:
 
     def send(self, message: OutgoingMail) -> str:
         """Deliver `message`; its Message-ID once the server has accepted it."""
-        mime = self._composer.compose(message)
+        recipient, message_id, data = self._composer.raw(message)
         with self._lock:
-            self._deliver(mime)
-        return str(mime["Message-ID"])
+            self._deliver(recipient, data)
+        return message_id
 
     def close(self) -> None:
         """Say QUIT and drop the connection; the next send opens a new one."""
@@ -82,13 +81,11 @@ class SmtpMailer:
     ) -> None:
         self.close()
 
-    def _deliver(self, mime: EmailMessage) -> None:
+    def _deliver(self, recipient: str, data: bytes) -> None:
         reused = self._connection is not None
         connection = self._connection or self._connect()
         try:
-            connection.send_message(
-                mime, from_addr=self._composer.sender.addr_spec, to_addrs=[str(mime["To"])]
-            )
+            connection.sendmail(self._composer.sender.addr_spec, [recipient], data)
         except smtplib.SMTPServerDisconnected as error:
             self._drop()
             if isinstance(error.__context__, TimeoutError):  # smtplib's name for a timeout
@@ -98,7 +95,7 @@ class SmtpMailer:
             if not reused:
                 raise TemporaryMailError(f"the SMTP server hung up: {error}") from error
             # the server closed the idle connection between sends: one fresh try
-            self._deliver(mime)
+            self._deliver(recipient, data)
         except (smtplib.SMTPException, OSError) as error:
             # after a reply the session is reset and usable, unless smtplib closed it (421);
             # after a timeout or socket error its state is unknown
