@@ -9,7 +9,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.header import Header
 from email.headerregistry import Address, BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
 from email.policy import SMTP, Policy
@@ -205,7 +204,20 @@ class Composer:
 def _header_line(name: str, value: str) -> str:
     if value.isascii():
         return folded_at_spaces(name, value)
-    return f"{name}: " + Header(value, "utf-8", header_name=name).encode(linesep="\r\n")
+    return f"{name}: " + "\r\n ".join(_encoded_words(value))
+
+
+def _encoded_words(value: str, most_bytes: int = 45) -> list[str]:
+    """`value` as RFC 2047 base64 words of whole UTF-8 characters, each under 76 columns."""
+    words, chunk = [], b""
+    for char in value:
+        encoded = char.encode("utf-8")
+        if chunk and len(chunk) + len(encoded) > most_bytes:
+            words.append(chunk)
+            chunk = b""
+        chunk += encoded
+    words.append(chunk)
+    return [f"=?utf-8?b?{binascii.b2a_base64(w, newline=False).decode('ascii')}?=" for w in words]
 
 
 def _part_head(subtype: str) -> list[str]:

@@ -41,6 +41,20 @@ _ADVANCE = (
 """Move a subscription to its next slot, only from the due time the planner read."""
 
 
+# built once: mark_sent runs after every message, and building these cost more than running them
+_SENT_NOW = (
+    deliveries.update()
+    .where(deliveries.c.id == bindparam("delivery"), deliveries.c.status != _SENT)
+    .values(status=_SENT, sent_at=bindparam("now"), lease_until=None, last_error=None)
+    .returning(deliveries.c.subscription_id)
+)
+_BOUNCES_RESET = (
+    subscriptions.update()
+    .where(subscriptions.c.id == bindparam("subscription"), subscriptions.c.hard_bounces > 0)
+    .values(hard_bounces=0)
+)
+
+
 class SqlDeliveryStore:
     """`DeliveryStore` on the `deliveries` and `delivery_papers` tables (SQLite or PostgreSQL)."""
 
@@ -268,18 +282,9 @@ class SqlDeliveryStore:
     def mark_sent(self, delivery_id: int, now: datetime) -> None:
         """The server accepted the delivery; the subscription's bounce count starts over."""
         with self._writing() as connection:
-            changed = connection.execute(
-                deliveries.update()
-                .where(deliveries.c.id == delivery_id, deliveries.c.status != _SENT)
-                .values(status=_SENT, sent_at=now, lease_until=None, last_error=None)
-                .returning(deliveries.c.subscription_id)
-            ).scalar()
+            changed = connection.execute(_SENT_NOW, {"delivery": delivery_id, "now": now}).scalar()
             if changed is not None:
-                connection.execute(
-                    subscriptions.update()
-                    .where(subscriptions.c.id == changed, subscriptions.c.hard_bounces > 0)
-                    .values(hard_bounces=0)
-                )
+                connection.execute(_BOUNCES_RESET, {"subscription": changed})
 
     def mark_empty(self, delivery_id: int, now: datetime) -> None:
         """Nothing new to send for the period: done, with no mail."""
