@@ -17,10 +17,8 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -39,55 +37,6 @@ from paperboy.mail.smtp import SmtpMailer
 from paperboy.services.digest_outbox import composer_of, run_digests
 
 TARGET = 200.0
-SINK = textwrap.dedent(
-    """
-    import sys
-    from aiosmtpd.controller import Controller
-    class Counting:
-        count = 0
-        async def handle_DATA(self, server, session, envelope):
-            Counting.count += 1
-            return "250 OK"
-    controller = Controller(Counting(), hostname="127.0.0.1", port=int(sys.argv[1]))
-    controller.start()
-    print("ready", flush=True)
-    sys.stdin.readline()
-    print(Counting.count, flush=True)
-    controller.stop()
-    """
-)
-
-
-class Sink:
-    """aiosmtpd in a child process that counts what it accepts."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.process = subprocess.Popen(
-            [str(harness.PYTHON), "-c", SINK, str(self.port)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self.process.stdout is not None
-        self.process.stdout.readline()  # ready
-
-    def stop(self) -> int:
-        """Stop it; how many messages it accepted."""
-        assert self.process.stdin is not None and self.process.stdout is not None
-        self.process.stdin.write("\n")
-        self.process.stdin.flush()
-        received = int(self.process.stdout.readline())
-        self.process.wait(timeout=10)
-        return received
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def site(database: Path, port: int, connections: int) -> Deps:
@@ -134,7 +83,7 @@ def outbox_run(template: Path, workdir: Path, now: datetime, connections: int) -
     for suffix in ("", "-wal", "-shm"):
         Path(f"{database}{suffix}").unlink(missing_ok=True)
     shutil.copy(template, database)
-    sink = Sink()
+    sink = harness.CountingSink()
     deps = site(database, sink.port, connections)
     started = time.perf_counter()
     report = run_digests(deps, now=now, connections=connections)
@@ -170,7 +119,7 @@ def iter_subscriptions(deps: Deps, now: datetime) -> list:  # type: ignore[type-
 
 def bare_run(template: Path, mails: list[OutgoingMail], connections: int) -> tuple[float, int]:
     """Messages/s of `SmtpMailer`s sending the composed mails in a bare loop; received count."""
-    sink = Sink()
+    sink = harness.CountingSink()
     deps = site(template, sink.port, connections)
     mailers = [mailer_for(deps.settings) for _ in range(connections)]
     shares = [mails[n::connections] for n in range(connections)]

@@ -196,3 +196,53 @@ def verdict(ok: bool | None) -> str:
 
 def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
+
+
+_COUNTING_SINK = """
+import sys
+from aiosmtpd.controller import Controller
+class Counting:
+    count = 0
+    async def handle_DATA(self, server, session, envelope):
+        Counting.count += 1
+        return "250 OK"
+controller = Controller(Counting(), hostname="127.0.0.1", port=int(sys.argv[1]))
+controller.start()
+print("ready", flush=True)
+sys.stdin.readline()
+print(Counting.count, flush=True)
+controller.stop()
+"""
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nothing listens on right now."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class CountingSink:
+    """An aiosmtpd sink in its own process on 127.0.0.1 that accepts and counts messages."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [str(PYTHON), "-c", _COUNTING_SINK, str(self.port)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        self.process.stdout.readline()  # ready
+
+    def stop(self) -> int:
+        """Stop it; how many messages it accepted."""
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write("\n")
+        self.process.stdin.flush()
+        received = int(self.process.stdout.readline())
+        self.process.wait(timeout=10)
+        return received

@@ -12,9 +12,7 @@ issue-5 target is ≥ 200 messages/s with 4 connections. Creates `/tmp/BENCH_QUI
 
 from __future__ import annotations
 
-import subprocess
 import sys
-import textwrap
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -31,24 +29,6 @@ from paperboy.mail.smtp import SmtpConfig, SmtpMailer
 
 QUIET = Path("/tmp/BENCH_QUIET")
 TARGET = 200.0
-SINK = textwrap.dedent(
-    """
-    import sys, threading
-    from aiosmtpd.controller import Controller
-    class Counting:
-        count = 0
-        async def handle_DATA(self, server, session, envelope):
-            Counting.count += 1
-            return "250 OK"
-    handler = Counting()
-    controller = Controller(handler, hostname="127.0.0.1", port=int(sys.argv[1]))
-    controller.start()
-    print("ready", flush=True)
-    sys.stdin.readline()
-    print(Counting.count, flush=True)
-    controller.stop()
-    """
-)
 PAPER = (
     "Scaling sparse mixture-of-experts with $O(\\\\log n)$ routing: we show that a learned "
     "router over 1,024 experts matches dense models at a fifth of the compute. "
@@ -111,15 +91,8 @@ def main() -> None:
 
 
 def send_row(batch: list[OutgoingMail], composer: Composer, connections: int) -> str:
-    port = harness_port()
-    sink = subprocess.Popen(
-        [str(harness.PYTHON), "-c", SINK, str(port)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert sink.stdout is not None and sink.stdin is not None
-    sink.stdout.readline()  # ready
+    sink = harness.CountingSink()
+    port = sink.port
     config = SmtpConfig("127.0.0.1", port, security="none", timeout=30)
     mailers = [SmtpMailer(config, composer) for _ in range(connections)]
     shares = [batch[n::connections] for n in range(connections)]
@@ -133,20 +106,9 @@ def send_row(batch: list[OutgoingMail], composer: Composer, connections: int) ->
     with ThreadPoolExecutor(connections) as pool:
         list(pool.map(send_all, mailers, shares))
     rate = len(batch) / (time.perf_counter() - started)
-    sink.stdin.write("\n")
-    sink.stdin.flush()
-    received = int(sink.stdout.readline())
-    sink.wait(timeout=10)
+    received = sink.stop()
     met = "yes" if rate >= TARGET and received == len(batch) else "no"
     return f"| SmtpMailer to aiosmtpd | {connections} | {rate:,.0f} | {received} | {met} |"
-
-
-def harness_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 if __name__ == "__main__":
