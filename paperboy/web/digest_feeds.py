@@ -28,12 +28,18 @@ from paperboy.domain.models import Paper
 from paperboy.services.digest_compose import DigestComposer
 from paperboy.web.api_errors import ERROR_RESPONSES, JsonErrorRoute, not_found
 from paperboy.web.deps import DepsDep
-from paperboy.web.feed_xml import Feed, FeedItem, atom_document, midnight, rss_document
+from paperboy.web.feed_xml import (
+    ATOM_TYPE,
+    RSS_TYPE,
+    Feed,
+    FeedItem,
+    atom_document,
+    midnight,
+    rss_document,
+)
 
 router = APIRouter(prefix="/feeds/digest", tags=["feeds"], route_class=JsonErrorRoute)
 
-RSS_TYPE = "application/rss+xml; charset=utf-8"
-ATOM_TYPE = "application/atom+xml; charset=utf-8"
 FEED_SIZE = 50
 MAX_AGE = 15 * 60
 DESCRIBED = {

@@ -16,6 +16,8 @@ from paperboy.services.daily import DailyPage, daily_page, today_period
 from paperboy.web.api_errors import ERROR_RESPONSES, JsonErrorRoute, not_found
 from paperboy.web.deps import DepsDep
 from paperboy.web.feed_xml import (
+    ATOM_TYPE,
+    RSS_TYPE,
     Feed,
     atom_document,
     feed_item,
@@ -26,8 +28,6 @@ from paperboy.web.feed_xml import (
 
 router = APIRouter(prefix="/feeds", tags=["feeds"], route_class=JsonErrorRoute)
 
-RSS_TYPE = "application/rss+xml; charset=utf-8"
-ATOM_TYPE = "application/atom+xml; charset=utf-8"
 FEED_SIZE = 100
 LATEST_MAX_AGE = 15 * 60
 DAY_MAX_AGE = 60 * 60

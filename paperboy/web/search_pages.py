@@ -18,8 +18,14 @@ from paperboy.domain.models import Paper
 from paperboy.domain.search import SearchHit, SearchRequest, SearchResult
 from paperboy.web.api_errors import JsonErrorRoute, invalid_parameter
 from paperboy.web.deps import DepsDep
-from paperboy.web.feed_xml import Feed, FeedItem, atom_document, rss_document
-from paperboy.web.feeds import ATOM_TYPE, RSS_TYPE
+from paperboy.web.feed_xml import (
+    ATOM_TYPE,
+    RSS_TYPE,
+    Feed,
+    FeedItem,
+    atom_document,
+    rss_document,
+)
 from paperboy.web.rendering import RendererDep
 from paperboy.web.search_params import BadSearchParameter, SearchForm, search_form
 from paperboy.web.search_views import SEARCH_PATH, search_context
