@@ -12,7 +12,7 @@ from paperboy.config import Settings
 from paperboy.domain.mail import OutgoingMail, PermanentMailError, TemporaryMailError
 from paperboy.mail import mailer_for
 from paperboy.mail.mime import Composer
-from paperboy.mail.smtp import SmtpConfig, SmtpMailer
+from paperboy.mail.smtp import SmtpConfig, SmtpMailer, dot_stuffed
 from tests.support.smtp import SmtpSink, free_port, running_sink
 
 COMPOSER = Composer.from_settings("paperboy <paperboy@papers.example.org>", "https://x.org")
@@ -42,6 +42,26 @@ def test_smtp_delivers_the_message_and_envelope(mailer: SmtpMailer, smtp_sink: S
     assert received.message["Subject"] == "Ünïcode ∑ subject"
     assert received.text().strip() == "text ∑"
     assert received.html().strip() == "<p>∑</p>"
+
+
+def test_smtp_lines_starting_with_a_dot_arrive_unchanged(
+    mailer: SmtpMailer, smtp_sink: SmtpSink
+) -> None:
+    # a lone "." line would end the message early if it were not doubled on the wire
+    text = ".\n.. two dots\n.hidden file\nlast line\n."
+    html = "<pre>\n.\n.config\n</pre>"
+    sent = OutgoingMail(to="ada@example.org", subject="Dots", text=text, html=html)
+    message_id = mailer.send(sent)
+    (received,) = smtp_sink.wait_for(1)
+    assert received.message["Message-ID"] == message_id
+    assert received.text().replace("\r\n", "\n") == text + "\n"
+    assert received.html().replace("\r\n", "\n") == html + "\n"
+
+
+def test_dot_stuffing_doubles_leading_dots_and_ends_with_a_line_break() -> None:
+    assert dot_stuffed(b"a\r\n.b\r\n.\r\nc") == b"a\r\n..b\r\n..\r\nc\r\n"
+    assert dot_stuffed(b".first\r\n") == b"..first\r\n"
+    assert dot_stuffed(b"no dots\r\n") == b"no dots\r\n"
 
 
 def test_smtp_reuses_one_connection_for_many_messages(

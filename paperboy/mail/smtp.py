@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
 import socket
 import ssl
@@ -85,7 +86,7 @@ class SmtpMailer:
         reused = self._connection is not None
         connection = self._connection or self._connect()
         try:
-            connection.sendmail(self._composer.sender.addr_spec, [recipient], data)
+            _transaction(connection, self._composer.sender.addr_spec, recipient, data)
         except smtplib.SMTPServerDisconnected as error:
             self._drop()
             if isinstance(error.__context__, TimeoutError):  # smtplib's name for a timeout
@@ -150,6 +151,49 @@ class SmtpMailer:
         connection, self._connection = self._connection, None
         if connection is not None:
             connection.close()
+
+
+def _transaction(connection: smtplib.SMTP, sender: str, recipient: str, data: bytes) -> None:
+    """MAIL, RCPT and DATA for one message, failing as smtplib's `sendmail` fails.
+
+    `sendmail` parses both addresses again and dot-stuffs the message with a multi-line regex:
+    a fifth of the CPU of a digest send. Ours are checked addresses and CRLF-only bytes.
+    """
+    connection.ehlo_or_helo_if_needed()
+    size = f" SIZE={len(data)}" if connection.has_extn("size") else ""
+    code, reply = connection.docmd("mail", f"FROM:<{sender}>{size}")
+    if code != 250:
+        _end_transaction(connection, code)
+        raise smtplib.SMTPSenderRefused(code, reply, sender)
+    code, reply = connection.docmd("rcpt", f"TO:<{recipient}>")
+    if code not in (250, 251):
+        _end_transaction(connection, code)
+        raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
+    code, reply = connection.docmd("data")
+    if code == 354:
+        connection.send(dot_stuffed(data) + b".\r\n")
+        code, reply = connection.getreply()
+    if code != 250:
+        _end_transaction(connection, code)
+        raise smtplib.SMTPDataError(code, reply)
+
+
+def _end_transaction(connection: smtplib.SMTP, code: int) -> None:
+    """After a refusal: RSET, so the connection can carry the next message; 421 closes it."""
+    if code == 421:
+        connection.close()
+    else:
+        with contextlib.suppress(smtplib.SMTPServerDisconnected):
+            connection.rset()
+
+
+def dot_stuffed(data: bytes) -> bytes:
+    """`data` as DATA's content: a line starting with "." gets a second one (RFC 5321 4.5.2),
+    and the content ends with CRLF, before the final "." line."""
+    stuffed = data.replace(b"\n.", b"\n..")
+    if stuffed.startswith(b"."):
+        stuffed = b"." + stuffed
+    return stuffed if stuffed.endswith(b"\r\n") else stuffed + b"\r\n"
 
 
 def _reply(error: smtplib.SMTPResponseException) -> str:
