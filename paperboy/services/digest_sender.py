@@ -135,7 +135,10 @@ class Worker:
         of its earlier deliveries in this batch (a subscriber catching up on two periods).
         """
         ids = [item.delivery.id for item in batch]
-        fixed = self.store.papers_of(ids)
+        # the claim read each delivery's composed_at: only a resend has papers to look up
+        resent = [item.delivery.id for item in batch if item.delivery.composed_at is not None]
+        fixed: dict[int, list[str] | None] = dict.fromkeys(ids)
+        fixed.update(self.store.papers_of(resent))
         unfixed = [item for item in batch if fixed.get(item.delivery.id) is None]
         chosen: dict[int, list[Paper]] = {}
         if unfixed:

@@ -55,6 +55,61 @@ _BOUNCES_RESET = (
 )
 
 
+_DUE = (
+    select(deliveries.c.id)
+    .where(
+        or_(
+            and_(deliveries.c.status == _PENDING, deliveries.c.next_attempt_at <= bindparam("now")),
+            and_(deliveries.c.status == _SENDING, deliveries.c.lease_until < bindparam("now")),
+        )
+    )
+    .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
+    .limit(bindparam("limit"))
+)
+
+
+def _claim(due: Any) -> Any:
+    return (
+        deliveries.update()
+        .where(deliveries.c.id.in_(due))
+        .values(status=_SENDING, claimed_by=bindparam("claimer"), lease_until=bindparam("until"))
+        .returning(*deliveries.c)
+    )
+
+
+# a claim is one statement: on PostgreSQL concurrent claimers skip each other's locked rows
+_CLAIM_SQLITE = _claim(_DUE)
+_CLAIM_SKIP_LOCKED = _claim(_DUE.with_for_update(skip_locked=True))
+_SUBSCRIPTIONS = select(subscriptions).where(
+    subscriptions.c.id.in_(bindparam("ids", expanding=True))
+)
+_COMPOSED = select(deliveries.c.id, deliveries.c.composed_at).where(
+    deliveries.c.id.in_(bindparam("ids", expanding=True))
+)
+_PAPERS = (
+    select(delivery_papers.c.delivery_id, delivery_papers.c.arxiv_id)
+    .where(delivery_papers.c.delivery_id.in_(bindparam("ids", expanding=True)))
+    .order_by(delivery_papers.c.delivery_id, delivery_papers.c.position)
+)
+_SENT_PAPERS = (
+    select(deliveries.c.subscription_id, delivery_papers.c.arxiv_id)
+    .join(deliveries, deliveries.c.id == delivery_papers.c.delivery_id)
+    .where(
+        deliveries.c.subscription_id.in_(bindparam("owners", expanding=True)),
+        deliveries.c.status != _FAILED,
+        deliveries.c.id.not_in(bindparam("except", expanding=True)),
+    )
+)
+_ALREADY_COMPOSED = select(deliveries.c.id).where(
+    deliveries.c.id.in_(bindparam("ids", expanding=True)), deliveries.c.composed_at.is_not(None)
+)
+_MARK_COMPOSED = (
+    deliveries.update()
+    .where(deliveries.c.id.in_(bindparam("ids", expanding=True)))
+    .values(composed_at=bindparam("now"))
+)
+
+
 class SqlDeliveryStore:
     """`DeliveryStore` on the `deliveries` and `delivery_papers` tables (SQLite or PostgreSQL)."""
 
@@ -132,34 +187,14 @@ class SqlDeliveryStore:
         self, worker: str, now: datetime, lease_until: datetime, limit: int
     ) -> list[ClaimedDelivery]:
         """Up to `limit` due deliveries, now held by `worker` until `lease_until`; oldest first."""
-        claimable = or_(
-            and_(deliveries.c.status == _PENDING, deliveries.c.next_attempt_at <= now),
-            and_(deliveries.c.status == _SENDING, deliveries.c.lease_until < now),
-        )
-        query = (
-            select(deliveries.c.id)
-            .where(claimable)
-            .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
-            .limit(limit)
-        )
-        if not self._sqlite:
-            query = query.with_for_update(skip_locked=True)
+        claim = _CLAIM_SQLITE if self._sqlite else _CLAIM_SKIP_LOCKED
         with self._writing() as connection:
-            ids = list(connection.execute(query).scalars())
-            if not ids:
+            held = {"now": now, "limit": limit, "claimer": worker, "until": lease_until}
+            rows = sorted(connection.execute(claim, held), key=lambda r: (r.next_attempt_at, r.id))
+            if not rows:
                 return []
-            connection.execute(
-                deliveries.update()
-                .where(deliveries.c.id.in_(ids))
-                .values(status=_SENDING, claimed_by=worker, lease_until=lease_until)
-            )
-            rows = connection.execute(
-                select(deliveries)
-                .where(deliveries.c.id.in_(ids))
-                .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
-            ).all()
-            owners = {row.subscription_id for row in rows}
-            found = connection.execute(select(subscriptions).where(subscriptions.c.id.in_(owners)))
+            owners = {"ids": sorted({row.subscription_id for row in rows})}
+            found = connection.execute(_SUBSCRIPTIONS, owners)
             by_id = {row.id: subscription_from_row(row) for row in found}
         return [ClaimedDelivery(delivery_from_row(row), by_id[row.subscription_id]) for row in rows]
 
@@ -208,21 +243,13 @@ class SqlDeliveryStore:
         """`papers` for several deliveries in two queries (a worker's claimed batch)."""
         if not delivery_ids:
             return {}
+        ids = {"ids": list(delivery_ids)}
         with self.engine.connect() as connection:
-            composed = connection.execute(
-                select(deliveries.c.id, deliveries.c.composed_at).where(
-                    deliveries.c.id.in_(delivery_ids)
-                )
-            ).all()
             found: dict[int, list[str] | None] = {
-                row.id: None if row.composed_at is None else [] for row in composed
+                row.id: None if row.composed_at is None else []
+                for row in connection.execute(_COMPOSED, ids)
             }
-            rows = connection.execute(
-                select(delivery_papers.c.delivery_id, delivery_papers.c.arxiv_id)
-                .where(delivery_papers.c.delivery_id.in_(delivery_ids))
-                .order_by(delivery_papers.c.delivery_id, delivery_papers.c.position)
-            )
-            for delivery_id, arxiv_id in rows:
+            for delivery_id, arxiv_id in connection.execute(_PAPERS, ids):
                 papers = found.get(delivery_id)
                 if papers is not None:
                     papers.append(arxiv_id)
@@ -232,20 +259,12 @@ class SqlDeliveryStore:
         self, subscription_ids: Sequence[int], except_deliveries: Sequence[int]
     ) -> dict[int, set[str]]:
         """`sent_papers` for several subscriptions, leaving out `except_deliveries`."""
-        query = (
-            select(deliveries.c.subscription_id, delivery_papers.c.arxiv_id)
-            .join(deliveries, deliveries.c.id == delivery_papers.c.delivery_id)
-            .where(
-                deliveries.c.subscription_id.in_(subscription_ids),
-                deliveries.c.status != _FAILED,
-                deliveries.c.id.not_in(except_deliveries),
-            )
-        )
         found: dict[int, set[str]] = {
             subscription_id: set() for subscription_id in subscription_ids
         }
+        which = {"owners": list(subscription_ids), "except": list(except_deliveries)}
         with self.engine.connect() as connection:
-            for subscription_id, arxiv_id in connection.execute(query):
+            for subscription_id, arxiv_id in connection.execute(_SENT_PAPERS, which):
                 found[subscription_id].add(arxiv_id)
         return found
 
@@ -257,11 +276,7 @@ class SqlDeliveryStore:
             return {}
         fixed: dict[int, list[str]] = {}
         with self._writing() as connection:
-            taken = connection.execute(
-                select(deliveries.c.id).where(
-                    deliveries.c.id.in_(list(choices)), deliveries.c.composed_at.is_not(None)
-                )
-            ).scalars()
+            taken = connection.execute(_ALREADY_COMPOSED, {"ids": list(choices)}).scalars()
             for delivery_id in set(taken):
                 fixed[delivery_id] = _papers_of(connection, delivery_id)
             rows = [
@@ -274,9 +289,7 @@ class SqlDeliveryStore:
                 connection.execute(delivery_papers.insert(), rows)
             new = [delivery_id for delivery_id in choices if delivery_id not in fixed]
             if new:
-                connection.execute(
-                    deliveries.update().where(deliveries.c.id.in_(new)).values(composed_at=now)
-                )
+                connection.execute(_MARK_COMPOSED, {"ids": new, "now": now})
         return {**fixed, **{delivery_id: list(choices[delivery_id]) for delivery_id in new}}
 
     def mark_sent(self, delivery_id: int, now: datetime) -> None:
