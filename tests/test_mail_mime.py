@@ -101,7 +101,16 @@ def test_mime_extra_headers_are_added(composer: Composer) -> None:
         assert message[name] == value
 
 
-INJECTIONS = ["\r\nBcc: victim@example.org", "\nBcc: victim@example.org", "\r", "\x00", "\u2028x"]
+INJECTIONS = [
+    "\r\nBcc: victim@example.org",
+    "\nBcc: victim@example.org",
+    "\r",
+    "\x00",
+    "\x7f",
+    "\x85",  # NEL, a C1 control some parsers treat as a line break
+    "\u2028x",
+    "\u2029x",
+]
 
 
 @pytest.mark.parametrize("payload", INJECTIONS)
