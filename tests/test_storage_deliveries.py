@@ -167,6 +167,24 @@ def test_claim_takes_back_an_expired_lease(outbox: SqlDeliveryStore, site: Deps)
     assert (again.delivery.id, again.delivery.claimed_by) == (first, "w2")
 
 
+def test_claim_takes_a_dead_workers_deliveries_first_then_the_oldest_pending(
+    outbox: SqlDeliveryStore, site: Deps
+) -> None:
+    people = subscribers(site, 5)
+    planned_all(outbox, people)
+    dead = [item.delivery.id for item in outbox.claim("dead", NOW, NOW + LEASE, 2)]
+    later = NOW + LEASE + timedelta(seconds=1)
+    first = outbox.claim("w2", later, later + LEASE, 3)
+    rest = outbox.claim("w3", later, later + LEASE, 5)
+    assert [item.delivery.id for item in first][:2] == dead
+    every = [item.delivery.id for item in first + rest]
+    planned_ids = [d.id for person in people for d in outbox.deliveries_of(person.id)]
+    assert sorted(every) == sorted(planned_ids) and len(planned_ids) == 5
+    pending = [item.delivery.id for item in first[2:] + rest]
+    assert pending == sorted(pending)  # planned together: same attempt time, then by id
+    assert outbox.claim("w4", later, later + LEASE, 5) == []
+
+
 def test_claim_waits_for_a_retry_to_be_due(outbox: SqlDeliveryStore, site: Deps) -> None:
     [person] = subscribers(site, 1)
     planned_all(outbox, [person])

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, bindparam, func, or_, select
+from sqlalchemy import Connection, Engine, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from paperboy.domain.digests import DeliveryStatus, Subscription, SubscriptionStatus
@@ -55,31 +55,35 @@ _BOUNCES_RESET = (
 )
 
 
-_DUE = (
-    select(deliveries.c.id)
-    .where(
-        or_(
-            and_(deliveries.c.status == _PENDING, deliveries.c.next_attempt_at <= bindparam("now")),
-            and_(deliveries.c.status == _SENDING, deliveries.c.lease_until < bindparam("now")),
-        )
+def _claim(*due: Any, skip_locked: bool) -> Any:
+    """Hold the first `limit` rows matching `due`, oldest attempt first; the rows held."""
+    ids = (
+        select(deliveries.c.id)
+        .where(*due)
+        .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
+        .limit(bindparam("limit"))
     )
-    .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
-    .limit(bindparam("limit"))
-)
-
-
-def _claim(due: Any) -> Any:
+    if skip_locked:  # PostgreSQL: concurrent claimers skip each other's rows, never wait
+        ids = ids.with_for_update(skip_locked=True)
     return (
         deliveries.update()
-        .where(deliveries.c.id.in_(due))
+        .where(deliveries.c.id.in_(ids))
         .values(status=_SENDING, claimed_by=bindparam("claimer"), lease_until=bindparam("until"))
         .returning(*deliveries.c)
     )
 
 
-# a claim is one statement: on PostgreSQL concurrent claimers skip each other's locked rows
-_CLAIM_SQLITE = _claim(_DUE)
-_CLAIM_SKIP_LOCKED = _claim(_DUE.with_for_update(skip_locked=True))
+# Two claims, each a walk along the (status, next_attempt_at) index that stops after `limit`
+# rows; one claim with OR sorted every due delivery for each batch (3 ms at 2,000 due).
+_EXPIRED = (deliveries.c.status == _SENDING, deliveries.c.lease_until < bindparam("now"))
+_PENDING_DUE = (deliveries.c.status == _PENDING, deliveries.c.next_attempt_at <= bindparam("now"))
+_CLAIMS = {
+    skip_locked: (
+        _claim(*_EXPIRED, skip_locked=skip_locked),
+        _claim(*_PENDING_DUE, skip_locked=skip_locked),
+    )
+    for skip_locked in (False, True)
+}
 _SUBSCRIPTIONS = select(subscriptions).where(
     subscriptions.c.id.in_(bindparam("ids", expanding=True))
 )
@@ -186,11 +190,18 @@ class SqlDeliveryStore:
     def claim(
         self, worker: str, now: datetime, lease_until: datetime, limit: int
     ) -> list[ClaimedDelivery]:
-        """Up to `limit` due deliveries, now held by `worker` until `lease_until`; oldest first."""
-        claim = _CLAIM_SQLITE if self._sqlite else _CLAIM_SKIP_LOCKED
+        """Up to `limit` due deliveries, now held by `worker` until `lease_until`.
+
+        Deliveries whose lease ran out (their worker died) come first, then the pending ones
+        whose attempt is due, oldest first.
+        """
+        held = {"now": now, "limit": limit, "claimer": worker, "until": lease_until}
         with self._writing() as connection:
-            held = {"now": now, "limit": limit, "claimer": worker, "until": lease_until}
-            rows = sorted(connection.execute(claim, held), key=lambda r: (r.next_attempt_at, r.id))
+            rows: list[Any] = []
+            for claim in _CLAIMS[not self._sqlite]:  # a dead worker's deliveries first
+                if len(rows) < limit:
+                    found = connection.execute(claim, {**held, "limit": limit - len(rows)})
+                    rows += sorted(found, key=lambda row: (row.next_attempt_at, row.id))
             if not rows:
                 return []
             owners = {"ids": sorted({row.subscription_id for row in rows})}
