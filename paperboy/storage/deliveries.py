@@ -104,14 +104,15 @@ _SENT_PAPERS = (
         deliveries.c.id.not_in(bindparam("except", expanding=True)),
     )
 )
-_ALREADY_COMPOSED = select(deliveries.c.id).where(
-    deliveries.c.id.in_(bindparam("ids", expanding=True)), deliveries.c.composed_at.is_not(None)
-)
 _MARK_COMPOSED = (
     deliveries.update()
-    .where(deliveries.c.id.in_(bindparam("ids", expanding=True)))
+    .where(
+        deliveries.c.id.in_(bindparam("ids", expanding=True)), deliveries.c.composed_at.is_(None)
+    )
     .values(composed_at=bindparam("now"))
+    .returning(deliveries.c.id)
 )
+"""Mark the deliveries whose papers are not chosen yet as chosen now; the ids it marked."""
 
 
 class SqlDeliveryStore:
@@ -285,22 +286,18 @@ class SqlDeliveryStore:
         """`fix_papers` for several deliveries in one transaction."""
         if not choices:
             return {}
-        fixed: dict[int, list[str]] = {}
         with self._writing() as connection:
-            taken = connection.execute(_ALREADY_COMPOSED, {"ids": list(choices)}).scalars()
-            for delivery_id in set(taken):
-                fixed[delivery_id] = _papers_of(connection, delivery_id)
+            marked = {"ids": list(choices), "now": now}
+            new = set(connection.execute(_MARK_COMPOSED, marked).scalars())
+            # another worker fixed the rest first (it held them before our lease): theirs stand
+            fixed = {i: _papers_of(connection, i) for i in choices if i not in new}
             rows = [
                 {"delivery_id": delivery_id, "position": n, "arxiv_id": arxiv_id}
-                for delivery_id, arxiv_ids in choices.items()
-                if delivery_id not in fixed
-                for n, arxiv_id in enumerate(arxiv_ids)
+                for delivery_id in new
+                for n, arxiv_id in enumerate(choices[delivery_id])
             ]
             if rows:
                 connection.execute(delivery_papers.insert(), rows)
-            new = [delivery_id for delivery_id in choices if delivery_id not in fixed]
-            if new:
-                connection.execute(_MARK_COMPOSED, {"ids": new, "now": now})
         return {**fixed, **{delivery_id: list(choices[delivery_id]) for delivery_id in new}}
 
     def mark_sent(self, delivery_id: int, now: datetime) -> None:
