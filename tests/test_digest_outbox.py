@@ -185,6 +185,25 @@ def test_hard_bounces_in_a_row_pause_the_subscription(
     assert len(smtp_sink.to(fine.email)) == 3 and smtp_sink.to(bouncing.email) == []
 
 
+def test_a_digest_accepted_after_a_bounce_starts_the_count_over(
+    sqlite_url: str, smtp_sink: SmtpSink, clock: FakeTime
+) -> None:
+    deps = site_for(sqlite_url, smtp_sink, clock, digest_max_bounces=2)
+    for day in range(4):
+        papers_listed(deps, 3, MONDAY + timedelta(days=day))
+    [person] = readers(deps, 1)
+    smtp_sink.refusals[person.email] = "550 5.2.1 mailbox disabled"
+    assert run(deps).counts.failed == 1
+    del smtp_sink.refusals[person.email]  # the mailbox works again
+    clock.advance(24 * 3600)
+    assert run(deps).counts.sent == 1
+    after = deps.subscriptions.subscription(person.id)
+    assert after is not None and (after.hard_bounces, after.status) == (
+        0,
+        SubscriptionStatus.ACTIVE,
+    )
+
+
 def test_a_server_that_is_down_loses_nothing(
     sqlite_url: str, smtp_sink: SmtpSink, clock: FakeTime
 ) -> None:

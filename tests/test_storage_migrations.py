@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -95,24 +96,25 @@ def test_sqlite_connection_pragmas(sqlite_engine: Engine, pragma: str, expected:
         assert connection.exec_driver_sql(f"PRAGMA {pragma}").scalar() == expected
 
 
-def test_sqlite_store_writes_begin_immediate(sqlite_engine: Engine) -> None:
+def traced(engine: Engine) -> list[str]:
+    """Every statement SQLite runs on the engine's connections from now on, as run."""
     statements: list[str] = []
 
-    @event.listens_for(sqlite_engine, "before_cursor_execute")
-    def _seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        statements.append(statement)
+    @event.listens_for(engine, "checkout")
+    def _trace(dbapi_connection: sqlite3.Connection, *_args: object) -> None:
+        dbapi_connection.set_trace_callback(statements.append)
 
+    return statements
+
+
+def test_sqlite_store_writes_begin_immediate(sqlite_engine: Engine) -> None:
+    statements = traced(sqlite_engine)
     SqlPaperStore(sqlite_engine).save_cursor(Cursor("snapshot", "line 1"))
     assert statements[0] == "BEGIN IMMEDIATE"
 
 
 def test_sqlite_reads_begin_deferred(sqlite_engine: Engine) -> None:
-    statements: list[str] = []
-
-    @event.listens_for(sqlite_engine, "before_cursor_execute")
-    def _seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        statements.append(statement)
-
+    statements = traced(sqlite_engine)
     with sqlite_engine.connect() as connection:
         connection.execute(select(func.count()).select_from(schema.papers))
     assert statements[0] == "BEGIN DEFERRED"

@@ -211,7 +211,8 @@ def _header_line(name: str, value: str) -> str:
 
 def _encoded_words(value: str, most_bytes: int = 45) -> list[str]:
     """`value` as RFC 2047 base64 words of whole UTF-8 characters, each under 76 columns."""
-    data, words, start = value.encode("utf-8"), [], 0
+    data, start = value.encode("utf-8"), 0
+    words: list[bytes] = []
     while start < len(data) or not words:
         end = min(start + most_bytes, len(data))
         while end < len(data) and data[end] & 0xC0 == 0x80:  # inside a character: cut before it

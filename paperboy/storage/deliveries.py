@@ -300,11 +300,15 @@ class SqlDeliveryStore:
                 connection.execute(delivery_papers.insert(), rows)
         return {**fixed, **{delivery_id: list(choices[delivery_id]) for delivery_id in new}}
 
-    def mark_sent(self, delivery_id: int, now: datetime) -> None:
-        """The server accepted the delivery; the subscription's bounce count starts over."""
+    def mark_sent(self, delivery_id: int, now: datetime, *, reset_bounces: bool = True) -> None:
+        """The server accepted the delivery; the subscription's bounce count starts over.
+
+        A sender that saw no bounces on the subscription when it claimed the delivery passes
+        `reset_bounces=False` and saves the second statement of every send.
+        """
         with self._writing() as connection:
             changed = connection.execute(_SENT_NOW, {"delivery": delivery_id, "now": now}).scalar()
-            if changed is not None:
+            if changed is not None and reset_bounces:
                 connection.execute(_BOUNCES_RESET, {"subscription": changed})
 
     def mark_empty(self, delivery_id: int, now: datetime) -> None:
