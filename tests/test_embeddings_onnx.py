@@ -72,6 +72,18 @@ def test_onnx_query_vectors_equal_document_vectors_bit_for_bit(embedder: OnnxEmb
     np.testing.assert_array_equal(np.stack([embedder.embed_query(t) for t in texts]), documents)
 
 
+def test_onnx_vectors_are_the_stored_ones_bit_for_bit(embedder: OnnxEmbedder) -> None:
+    """Every stored paper vector came from this model: a rebuilt graph must give the same numbers
+    (tests/data/minilm-golden.json, written by tests.support.golden_vectors)."""
+    golden = json.loads((DATA / "minilm-golden.json").read_text("utf-8"))
+    expected = np.array(golden["vectors"], dtype=np.float32)
+    assert golden["model"] == embedder.name
+    assert expected.shape == (len(golden["texts"]), 384)
+    np.testing.assert_array_equal(embedder.embed_documents(golden["texts"]), expected)
+    queries = np.stack([embedder.embed_query(text) for text in golden["texts"]])
+    np.testing.assert_array_equal(queries, expected)
+
+
 @pytest.mark.parametrize(
     ("runnable", "cores", "free"), [(1, 2, True), (2, 2, True), (3, 2, False), (None, 8, False)]
 )
