@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import binascii
 import email
 import email.policy
 from datetime import UTC, datetime
@@ -10,7 +11,7 @@ from email.message import EmailMessage
 import pytest
 
 from paperboy.domain.mail import InvalidAddress, OutgoingMail, UnsafeHeader, checked_address
-from paperboy.mail.mime import Composer
+from paperboy.mail.mime import Composer, _quoted_printable
 
 NOW = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
 
@@ -224,3 +225,23 @@ def test_raw_bytes_read_back_as_the_composed_message(composer: Composer, html: s
         assert str(raw[name]) == str(composed[name]), name
     for subtype in ("plain", "html") if html else ("plain",):
         assert body(raw, subtype) == body(composed, subtype)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "\n",
+        "one line",
+        "trailing space \nand tab\t\n\nblank above",
+        "=" * 100 + "\n" + "é" * 60,
+        "x" * 75 + "=y " * 40,
+        "windows\r\nold mac\rmixed\n",
+        "same line\nsame line\nsame line",
+    ],
+)
+def test_quoted_printable_by_line_is_binascii_on_the_whole_text(text: str) -> None:
+    whole = text.replace("\r\n", "\n").replace("\r", "\n")
+    whole += "" if whole.endswith("\n") else "\n"
+    expected = binascii.b2a_qp(whole.encode("utf-8"), istext=True).decode("ascii")
+    assert _quoted_printable(text) == expected.replace("\n", "\r\n").removesuffix("\r\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import binascii
+import functools
 import re
 import uuid
 from collections.abc import Callable
@@ -230,12 +231,20 @@ def _part_head(subtype: str) -> list[str]:
 
 
 def _quoted_printable(text: str) -> str:
-    """UTF-8 text as quoted-printable lines (76 columns at most) joined by CRLF."""
+    """UTF-8 text as quoted-printable lines (76 columns at most) joined by CRLF.
+
+    Encoded line by line, each line's encoding remembered: the digests of one run repeat the
+    same papers' lines for every subscriber, and encoding them anew was a fifth of a send's CPU.
+    """
     normal = text.replace("\r\n", "\n").replace("\r", "\n")
-    if not normal.endswith("\n"):
-        normal += "\n"
-    encoded = binascii.b2a_qp(normal.encode("utf-8"), istext=True).decode("ascii")
-    return encoded.replace("\n", "\r\n").removesuffix("\r\n")
+    return "\r\n".join(map(_quoted_printable_line, normal.removesuffix("\n").split("\n")))
+
+
+@functools.lru_cache(maxsize=8192)
+def _quoted_printable_line(line: str) -> str:
+    """One line (no line break in it) as quoted-printable: soft breaks keep it to 76 columns."""
+    encoded = binascii.b2a_qp(line.encode("utf-8") + b"\n", istext=True)
+    return encoded[:-1].decode("ascii").replace("\n", "\r\n")
 
 
 def _checked_name(name: str) -> str:
