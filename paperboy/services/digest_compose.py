@@ -65,7 +65,7 @@ FILTERED_LIMIT = 16384  # candidate lists kept, per (content, window, searches, 
 FRAGMENT_LIMIT = 20000  # rendered papers kept
 SUBJECT_TITLE = 70  # characters of the first title in the subject line
 EXCERPT = 320  # characters of abstract per paper
-_LINKS = ("confirm", "manage", "unsubscribe", "unsubscribe_mailto", "feed_rss", "feed_atom")
+_LINKS = ("confirm", "manage", "unsubscribe", "feed_rss", "feed_atom")
 WHAT = {
     DigestContent.TOP: ("most upvoted paper", "most upvoted papers"),
     DigestContent.TRENDING: ("trending paper", "trending papers"),
@@ -314,10 +314,10 @@ class DigestComposer:
         return DigestFrame(Frame.of(rendered.subject), Frame.of(rendered.text), html, escaped)
 
     def list_headers(self, links: DigestLinks) -> tuple[tuple[str, str], ...]:
-        """List-Id, List-Unsubscribe (https and mailto) and RFC 8058 one-click headers."""
+        """List-Id, List-Unsubscribe (one-click https, RFC 8058) and List-Help headers."""
         return (
             ("List-Id", _list_id(self.settings.site_name, self.settings.base_url)),
-            ("List-Unsubscribe", f"<{links.unsubscribe}>, <{links.unsubscribe_mailto}>"),
+            ("List-Unsubscribe", f"<{links.unsubscribe}>"),
             ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
             ("List-Help", f"<{links.manage}>"),
             ("Auto-Submitted", "auto-generated"),
