@@ -13,10 +13,10 @@ from paperboy.domain.digest_text import (
     one_line,
     readable,
     slot,
-    web_url,
 )
 from paperboy.domain.digests import Frequency
 from paperboy.domain.models import Paper
+from paperboy.domain.urls import web_url
 
 
 @pytest.mark.parametrize(
@@ -64,6 +64,12 @@ def test_author_line() -> None:
         ("https://x.org/a\r\nb", False),
         ("data:text/html,x", False),
         ("//evil.example", False),
+        ("HTTPS://GitHub.com/a/b", True),
+        ('https://x.org/"onmouseover="alert(1)', False),
+        ("https://x.org/<script>", False),
+        ("https://x.org/a b", False),
+        ("https://", False),
+        ("", False),
         (None, False),
     ],
 )

@@ -14,7 +14,6 @@ import textwrap
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 _SYMBOLS = {
     "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε",
@@ -147,21 +146,6 @@ def author_line(authors: tuple[str, ...], most: int = 4) -> str:
     if len(names) == 1:
         return names[0]
     return ", ".join(names[:-1]) + " and " + names[-1]
-
-
-def web_url(url: str | None) -> str | None:
-    """`url` when it is an absolute http(s) link without spaces or controls, else None.
-
-    A paper's code or project link comes from outside: `javascript:` and the like never reach
-    an `href`.
-    """
-    if not url:
-        return None
-    text = url.strip()
-    if text != one_line(text) or " " in text:
-        return None
-    parts = urlsplit(text)
-    return text if parts.scheme in {"http", "https"} and parts.netloc else None
 
 
 def wrapped(text: str, width: int = 72, indent: str = "") -> str:

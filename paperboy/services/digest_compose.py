@@ -38,13 +38,13 @@ from paperboy.domain.digest_text import (
     readable,
     shortened,
     slot,
-    web_url,
 )
 from paperboy.domain.digest_text import wrapped as wrap
 from paperboy.domain.digests import DigestContent, Subscription
 from paperboy.domain.mail import OutgoingMail
 from paperboy.domain.models import ListSort, Paper
 from paperboy.domain.search import SearchFilters, SearchRequest, parse_query
+from paperboy.domain.urls import web_url
 from paperboy.services.digest_links import DigestLinks, digest_links
 from paperboy.services.ports import (
     Embedder,

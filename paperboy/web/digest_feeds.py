@@ -15,7 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response
 
 from paperboy.app import Deps
-from paperboy.domain.digest_text import readable, web_url
+from paperboy.domain.digest_text import readable
 from paperboy.domain.digests import (
     DigestContent,
     InvalidLink,
@@ -25,6 +25,7 @@ from paperboy.domain.digests import (
     subscription_of,
 )
 from paperboy.domain.models import Paper
+from paperboy.domain.urls import web_url
 from paperboy.services.digest_compose import DigestComposer
 from paperboy.web.api_errors import ERROR_RESPONSES, JsonErrorRoute, not_found
 from paperboy.web.deps import DepsDep

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time
 from email.utils import format_datetime
 
 from paperboy.domain.models import DailyEntry
-from paperboy.web.formatting import http_url
+from paperboy.domain.urls import web_url
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 DC_NS = "http://purl.org/dc/elements/1.1/"
@@ -69,8 +69,8 @@ def feed_item(entry: DailyEntry, base_url: str) -> FeedItem:
         abstract=paper.abstract,
         upvotes=entry.upvote_count,
         abs_url=paper.abs_url,
-        code_url=http_url(paper.code_url),  # from outside: never a javascript: link in a feed
-        project_url=http_url(paper.project_url),
+        code_url=web_url(paper.code_url),  # from outside: never a javascript: link in a feed
+        project_url=web_url(paper.project_url),
     )
 
 

@@ -12,16 +12,7 @@ from urllib.parse import quote
 
 from paperboy.domain.calendar import Period, PeriodKind
 
-_HTTP_URL = re.compile(r"^https?://[^\s<>\"'`\\]+$", re.IGNORECASE)
 _MATH = re.compile(r"\$[^$]+\$|\\\(|\\\[")
-
-
-def http_url(url: str | None) -> str | None:
-    """The URL when it is a plain http(s) URL, else None (never a javascript: or data: link)."""
-    if url is None:
-        return None
-    cleaned = url.strip()
-    return cleaned if _HTTP_URL.match(cleaned) else None
 
 
 def short_authors(authors: Sequence[str], shown: int = 3) -> str:

@@ -17,13 +17,14 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 
 from paperboy.domain.accounts import User
+from paperboy.domain.urls import web_url
 from paperboy.web import formatting
 from paperboy.web.member_pages import MemberPages, pick
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
 _FILTERS = {
-    "http_url": formatting.http_url,
+    "http_url": web_url,
     "short_authors": formatting.short_authors,
     "compact": formatting.compact_count,
     "plural": formatting.plural,

@@ -19,12 +19,12 @@ from paperboy.domain.calendar import (
     week_period,
 )
 from paperboy.domain.models import ListSort, Paper
+from paperboy.domain.urls import web_url
 from paperboy.services.daily import DailyPage
 from paperboy.services.papers import PaperView
 from paperboy.services.similar import SimilarPaper
 from paperboy.web.formatting import (
     has_math,
-    http_url,
     paper_path,
     period_name,
     period_path,
@@ -150,9 +150,9 @@ def paper_context(view: PaperView, similar: Sequence[SimilarPaper] = ()) -> dict
         "links": PaperLinks(
             abs_url=paper.abs_url,
             pdf_url=paper.pdf_url,
-            code_url=http_url(paper.code_url),
-            project_url=http_url(paper.project_url),
-            license_url=http_url(paper.license),
+            code_url=web_url(paper.code_url),
+            project_url=web_url(paper.project_url),
+            license_url=web_url(paper.license),
         ),
         "math": any(has_math(text) for text in (paper.abstract, paper.title))
         or any(has_math(item.paper.title) for item in similar),
