@@ -436,3 +436,10 @@ def test_signup_limit_counts_no_taken_names(strict: TestClient) -> None:
     for _ in range(2):
         assert sign_up(strict, username="ada", email="other@example.org").status_code == 400
     assert sign_up(strict, username="bob", email="bob@example.org").status_code == 303
+
+
+def test_signup_limit_counts_registered_addresses(strict: TestClient) -> None:
+    # probing which addresses have accounts costs an attempt each, like a sign-up (limit: 1)
+    taken = sign_up(strict, username="newcomer", email="ada@example.org")  # ada's address
+    assert taken.status_code == 400 and "already exists" in taken.text
+    assert sign_up(strict, username="bob", email="bob@example.org").status_code == 429

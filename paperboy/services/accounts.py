@@ -116,8 +116,12 @@ class Accounts:
         name, address = checked_username(username), checked_email(email)
         checked_password(password, name)
         display = checked_display_name(display_name, name)
-        self._refuse_taken(name, address)  # before counting: a taken name costs no attempt
+        if self.store.user_by_username(name) is not None:  # usernames are public: no attempt
+            raise UsernameTaken(name)
+        # a registered address costs an attempt: addresses cannot be probed faster than sign-ups
         self.limiter.count(self.limits.signup_ip, ip or "unknown", self.clock())
+        if self.store.user_by_email(address) is not None:
+            raise EmailTaken()
         user = self.store.add_user(
             username=name,
             email=address,
@@ -152,12 +156,6 @@ class Accounts:
             now=now,
             verified_at=now if verified else None,
         )
-
-    def _refuse_taken(self, username: str, email: str) -> None:
-        if self.store.user_by_username(username) is not None:
-            raise UsernameTaken(username)
-        if self.store.user_by_email(email) is not None:
-            raise EmailTaken()
 
     def resend_verification(self, user: User) -> bool:
         """Another verification link, if the address is not confirmed yet (rate-limited)."""
