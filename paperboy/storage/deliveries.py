@@ -16,103 +16,28 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, func, select
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from paperboy.domain.digests import DeliveryStatus, Subscription, SubscriptionStatus
 from paperboy.domain.outbox import ClaimedDelivery, Delivery, PlannedDelivery
+from paperboy.storage.delivery_sql import (
+    ADVANCE,
+    BOUNCES_RESET,
+    CLAIMS,
+    COMPOSED,
+    FAILED,
+    MARK_COMPOSED,
+    PAPERS,
+    PENDING,
+    SENDING,
+    SENT_NOW,
+    SENT_PAPERS,
+    SUBSCRIPTIONS,
+)
 from paperboy.storage.engine import is_sqlite, write_transaction
 from paperboy.storage.schema import deliveries, delivery_papers, subscriptions
 from paperboy.storage.subscriptions import subscription_from_row
-
-_PENDING, _SENDING = DeliveryStatus.PENDING.value, DeliveryStatus.SENDING.value
-_SENT, _FAILED = DeliveryStatus.SENT.value, DeliveryStatus.FAILED.value
-
-
-_ADVANCE = (
-    subscriptions.update()
-    .where(
-        subscriptions.c.id == bindparam("sid"),
-        subscriptions.c.status == SubscriptionStatus.ACTIVE.value,
-        subscriptions.c.next_due_at == bindparam("was"),
-    )
-    .values(next_due_at=bindparam("next"))
-)
-"""Move a subscription to its next slot, only from the due time the planner read."""
-
-
-# built once: mark_sent runs after every message, and building these cost more than running them
-_SENT_NOW = (
-    deliveries.update()
-    .where(deliveries.c.id == bindparam("delivery"), deliveries.c.status != _SENT)
-    .values(status=_SENT, sent_at=bindparam("now"), lease_until=None, last_error=None)
-    .returning(deliveries.c.subscription_id)
-)
-_BOUNCES_RESET = (
-    subscriptions.update()
-    .where(subscriptions.c.id == bindparam("subscription"), subscriptions.c.hard_bounces > 0)
-    .values(hard_bounces=0)
-)
-
-
-def _claim(*due: Any, skip_locked: bool) -> Any:
-    """Hold the first `limit` rows matching `due`, oldest attempt first; the rows held."""
-    ids = (
-        select(deliveries.c.id)
-        .where(*due)
-        .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
-        .limit(bindparam("limit"))
-    )
-    if skip_locked:  # PostgreSQL: concurrent claimers skip each other's rows, never wait
-        ids = ids.with_for_update(skip_locked=True)
-    return (
-        deliveries.update()
-        .where(deliveries.c.id.in_(ids))
-        .values(status=_SENDING, claimed_by=bindparam("claimer"), lease_until=bindparam("until"))
-        .returning(*deliveries.c)
-    )
-
-
-# Two claims, each a walk along the (status, next_attempt_at) index that stops after `limit`
-# rows; one claim with OR sorted every due delivery for each batch (3 ms at 2,000 due).
-_EXPIRED = (deliveries.c.status == _SENDING, deliveries.c.lease_until < bindparam("now"))
-_PENDING_DUE = (deliveries.c.status == _PENDING, deliveries.c.next_attempt_at <= bindparam("now"))
-_CLAIMS = {
-    skip_locked: (
-        _claim(*_EXPIRED, skip_locked=skip_locked),
-        _claim(*_PENDING_DUE, skip_locked=skip_locked),
-    )
-    for skip_locked in (False, True)
-}
-_SUBSCRIPTIONS = select(subscriptions).where(
-    subscriptions.c.id.in_(bindparam("ids", expanding=True))
-)
-_COMPOSED = select(deliveries.c.id, deliveries.c.composed_at).where(
-    deliveries.c.id.in_(bindparam("ids", expanding=True))
-)
-_PAPERS = (
-    select(delivery_papers.c.delivery_id, delivery_papers.c.arxiv_id)
-    .where(delivery_papers.c.delivery_id.in_(bindparam("ids", expanding=True)))
-    .order_by(delivery_papers.c.delivery_id, delivery_papers.c.position)
-)
-_SENT_PAPERS = (
-    select(deliveries.c.subscription_id, delivery_papers.c.arxiv_id)
-    .join(deliveries, deliveries.c.id == delivery_papers.c.delivery_id)
-    .where(
-        deliveries.c.subscription_id.in_(bindparam("owners", expanding=True)),
-        deliveries.c.status != _FAILED,
-        deliveries.c.id.not_in(bindparam("except", expanding=True)),
-    )
-)
-_MARK_COMPOSED = (
-    deliveries.update()
-    .where(
-        deliveries.c.id.in_(bindparam("ids", expanding=True)), deliveries.c.composed_at.is_(None)
-    )
-    .values(composed_at=bindparam("now"))
-    .returning(deliveries.c.id)
-)
-"""Mark the deliveries whose papers are not chosen yet as chosen now; the ids it marked."""
 
 
 class SqlDeliveryStore:
@@ -168,7 +93,7 @@ class SqlDeliveryStore:
                 "subscription_id": item.subscription_id,
                 "period": item.period,
                 "due_at": item.due_at,
-                "status": _PENDING,
+                "status": PENDING,
                 "message_id": item.message_id,
                 "attempts": 0,
                 "next_attempt_at": now,
@@ -183,7 +108,7 @@ class SqlDeliveryStore:
         ids = [item.message_id for item in planned]
         with self._writing() as connection:
             connection.execute(self._insert(deliveries).on_conflict_do_nothing(), rows)
-            connection.execute(_ADVANCE, moves)
+            connection.execute(ADVANCE, moves)
             # a message id is made at planning: the rows carrying ours are the ones made now
             made = select(func.count()).where(deliveries.c.message_id.in_(ids))
             return int(connection.execute(made).scalar() or 0)
@@ -199,14 +124,14 @@ class SqlDeliveryStore:
         held = {"now": now, "limit": limit, "claimer": worker, "until": lease_until}
         with self._writing() as connection:
             rows: list[Any] = []
-            for claim in _CLAIMS[not self._sqlite]:  # a dead worker's deliveries first
+            for claim in CLAIMS[not self._sqlite]:  # a dead worker's deliveries first
                 if len(rows) < limit:
                     found = connection.execute(claim, {**held, "limit": limit - len(rows)})
                     rows += sorted(found, key=lambda row: (row.next_attempt_at, row.id))
             if not rows:
                 return []
             owners = {"ids": sorted({row.subscription_id for row in rows})}
-            found = connection.execute(_SUBSCRIPTIONS, owners)
+            found = connection.execute(SUBSCRIPTIONS, owners)
             by_id = {row.id: subscription_from_row(row) for row in found}
         return [ClaimedDelivery(delivery_from_row(row), by_id[row.subscription_id]) for row in rows]
 
@@ -244,7 +169,7 @@ class SqlDeliveryStore:
             .join(deliveries, deliveries.c.id == delivery_papers.c.delivery_id)
             .where(
                 deliveries.c.subscription_id == subscription_id,
-                deliveries.c.status != _FAILED,
+                deliveries.c.status != FAILED,
                 deliveries.c.id != except_delivery,
             )
         )
@@ -259,9 +184,9 @@ class SqlDeliveryStore:
         with self.engine.connect() as connection:
             found: dict[int, list[str] | None] = {
                 row.id: None if row.composed_at is None else []
-                for row in connection.execute(_COMPOSED, ids)
+                for row in connection.execute(COMPOSED, ids)
             }
-            for delivery_id, arxiv_id in connection.execute(_PAPERS, ids):
+            for delivery_id, arxiv_id in connection.execute(PAPERS, ids):
                 papers = found.get(delivery_id)
                 if papers is not None:
                     papers.append(arxiv_id)
@@ -276,7 +201,7 @@ class SqlDeliveryStore:
         }
         which = {"owners": list(subscription_ids), "except": list(except_deliveries)}
         with self.engine.connect() as connection:
-            for subscription_id, arxiv_id in connection.execute(_SENT_PAPERS, which):
+            for subscription_id, arxiv_id in connection.execute(SENT_PAPERS, which):
                 found[subscription_id].add(arxiv_id)
         return found
 
@@ -288,7 +213,7 @@ class SqlDeliveryStore:
             return {}
         with self._writing() as connection:
             marked = {"ids": list(choices), "now": now}
-            new = set(connection.execute(_MARK_COMPOSED, marked).scalars())
+            new = set(connection.execute(MARK_COMPOSED, marked).scalars())
             # another worker fixed the rest first (it held them before our lease): theirs stand
             fixed = {i: _papers_of(connection, i) for i in choices if i not in new}
             rows = [
@@ -307,9 +232,9 @@ class SqlDeliveryStore:
         `reset_bounces=False` and saves the second statement of every send.
         """
         with self._writing() as connection:
-            changed = connection.execute(_SENT_NOW, {"delivery": delivery_id, "now": now}).scalar()
+            changed = connection.execute(SENT_NOW, {"delivery": delivery_id, "now": now}).scalar()
             if changed is not None and reset_bounces:
-                connection.execute(_BOUNCES_RESET, {"subscription": changed})
+                connection.execute(BOUNCES_RESET, {"subscription": changed})
 
     def mark_empty(self, delivery_id: int, now: datetime) -> None:
         """Nothing new to send for the period: done, with no mail."""
@@ -320,9 +245,9 @@ class SqlDeliveryStore:
         with self._writing() as connection:
             connection.execute(
                 deliveries.update()
-                .where(deliveries.c.id == delivery_id, deliveries.c.status == _SENDING)
+                .where(deliveries.c.id == delivery_id, deliveries.c.status == SENDING)
                 .values(
-                    status=_PENDING,
+                    status=PENDING,
                     attempts=deliveries.c.attempts + 1,
                     next_attempt_at=at,
                     lease_until=None,
@@ -337,8 +262,8 @@ class SqlDeliveryStore:
         with self._writing() as connection:
             connection.execute(
                 deliveries.update()
-                .where(deliveries.c.id.in_(delivery_ids), deliveries.c.status == _SENDING)
-                .values(status=_PENDING, lease_until=None)
+                .where(deliveries.c.id.in_(delivery_ids), deliveries.c.status == SENDING)
+                .values(status=PENDING, lease_until=None)
             )
 
     def mark_failed(
@@ -352,9 +277,9 @@ class SqlDeliveryStore:
         with self._writing() as connection:
             subscription_id = connection.execute(
                 deliveries.update()
-                .where(deliveries.c.id == delivery_id, deliveries.c.status == _SENDING)
+                .where(deliveries.c.id == delivery_id, deliveries.c.status == SENDING)
                 .values(
-                    status=_FAILED,
+                    status=FAILED,
                     attempts=deliveries.c.attempts + 1,
                     lease_until=None,
                     last_error=error[:2000],
@@ -371,7 +296,7 @@ class SqlDeliveryStore:
         with self._writing() as connection:
             connection.execute(
                 deliveries.update()
-                .where(deliveries.c.id == delivery_id, deliveries.c.status == _SENDING)
+                .where(deliveries.c.id == delivery_id, deliveries.c.status == SENDING)
                 .values(
                     status=status,
                     sent_at=sent_at,
