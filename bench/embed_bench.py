@@ -1,13 +1,16 @@
 """Embedding throughput: the bare model vs the embed job writing to SQLite, and query latency.
 
     .venv/bin/python bench/embed_bench.py [--count 5000] [--runs 3] [--queries 300]
+        [--queries-only] [--baseline-model PATH]
 
 The first `--count` real papers of the arXiv daily dump are imported into a SQLite file once;
 each run then embeds exactly the texts the job would embed (title + ". " + abstract, read from
 that store) twice, interleaved so both see the same machine load: bare (`embed_documents` in
 batches of 64, nothing else) and the job (`embed_new_papers` on a fresh copy of the database:
 finding the papers, embedding, saving every batch in its own transaction). Targets from the
-issue: the job at >= 90 % of the bare model's rate, query embedding p50 <= 5 ms.
+issue: the job at >= 90 % of the bare model's rate, query embedding p50 <= 5 ms. With
+`--baseline-model PATH` (e.g. the model file of an earlier commit) the queries are also timed on
+that graph, interleaved, so a graph change is measured against its predecessor in one process.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from harness import (
 
 from paperboy.domain.embedding import EmbeddingTask
 from paperboy.embeddings import OnnxEmbedder
+from paperboy.embeddings.onnx import MODEL_DIR
 from paperboy.services.embedding import embed_new_papers
 from paperboy.services.ingest import ingest
 from paperboy.sources.snapshot import JsonLinesPapers
@@ -52,6 +56,9 @@ def main() -> None:
     args_parser.add_argument(
         "--queries-only", action="store_true", help="time query embedding only (a minute)"
     )
+    args_parser.add_argument(
+        "--baseline-model", type=Path, help="also time queries on this ONNX file (same tokenizer)"
+    )
     args = args_parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="paperboy-embed-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -70,19 +77,33 @@ def main() -> None:
         bare.append(bare_rate(embedder, texts))
         job.append(job_rate(embedder, template, workdir / f"run{run}.sqlite3", len(texts)))
         print(f"- run {run + 1}: bare {bare[-1]:.1f}/s, job {job[-1]:.1f}/s", flush=True)
-    latency = query_latency(embedder, texts, args.queries)
+    baseline = None
+    if args.baseline_model:
+        baseline = OnnxEmbedder(args.baseline_model, MODEL_DIR / "tokenizer.json")
+        baseline.load()
+        print(f"- baseline model: {args.baseline_model}", flush=True)
+    latency = query_latency(embedder, texts, args.queries, baseline)
     if bare:
         print()
         print(throughput_table(bare, job))
     print()
     print(
         table(
-            ["query embedding", "p50 ms", "p99 ms", "target p50", "met", "peak RSS of the process"],
+            [
+                "query embedding",
+                "p50 ms",
+                "p99 ms",
+                "p50 / embed_query's",
+                "target p50",
+                "met",
+                "peak RSS of the process",
+            ],
             [
                 [
                     f"{args.queries} real titles, one at a time: {name}",
                     f"{p50:.2f}",
                     f"{p99:.2f}",
+                    f"{p50 / latency['embed_query'][0]:.3f}",
                     f"<= {TARGET_QUERY_P50_MS:.0f} ms" if name == "embed_query" else "",
                     verdict(p50 <= TARGET_QUERY_P50_MS) if name == "embed_query" else "",
                     f"{peak_rss_mb():.0f} MB",
@@ -168,20 +189,25 @@ def job_rate(embedder: OnnxEmbedder, template: Path, path: Path, count: int) -> 
 
 
 def query_latency(
-    embedder: OnnxEmbedder, texts: list[str], count: int
+    embedder: OnnxEmbedder, texts: list[str], count: int, baseline: OnnxEmbedder | None = None
 ) -> dict[str, tuple[float, float]]:
     """p50 and p99 ms of embedding one short query (a paper's title) at a time, two ways.
 
     `embed_query` (the query session, as search calls it) and, as the baseline, the same
     titles one at a time through `embed_documents` (the documents' session), interleaved in
-    rounds so both see the same machine.
+    rounds so both see the same machine; with a `baseline` embedder, its `embed_query` too.
     """
     queries = [text.split(". ", 1)[0] for text in texts[-count:]]
     ways = {
         "embed_query": embedder.embed_query,
         "embed_documents, one title a call": lambda text: embedder.embed_documents([text]),
     }
+    if baseline is not None:
+        ways[f"embed_query on {baseline.model_path.name} (baseline)"] = baseline.embed_query
     timings: dict[str, list[float]] = {name: [] for name in ways}
+    for way in ways.values():  # warm up: sessions and arenas as a serving process has them
+        for query in queries[:10]:
+            way(query)
     for start in range(0, len(queries), 50):
         for name, way in ways.items():
             for query in queries[start : start + 50]:
