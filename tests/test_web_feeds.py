@@ -148,3 +148,15 @@ def test_feed_answers_304_to_its_own_etag(client: TestClient) -> None:
     assert (again.status_code, again.content) == (304, b"")
     other = client.get("/feeds/daily.rss", headers={"If-None-Match": '"something-else"'})
     assert other.status_code == 200
+
+
+def test_feed_etag_is_weak_and_the_same_gzipped_or_not(client: TestClient) -> None:
+    # gzip changes the bytes, so a strong tag would name two different representations
+    plain = client.get("/feeds/daily.rss", headers={"Accept-Encoding": "identity"})
+    zipped = client.get("/feeds/daily.rss", headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert plain.headers["etag"].startswith('W/"')
+    assert plain.headers["etag"] == zipped.headers["etag"]
+    strong = plain.headers["etag"].removeprefix("W/")  # what a client may send back
+    again = client.get("/feeds/daily.rss", headers={"If-None-Match": strong})
+    assert again.status_code == 304

@@ -8,7 +8,6 @@ A forged or altered token, or a subscription that was unsubscribed or never conf
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from typing import Annotated
 
@@ -38,6 +37,7 @@ from paperboy.web.feed_xml import (
     midnight,
     rss_document,
 )
+from paperboy.web.feeds import with_etag
 
 router = APIRouter(prefix="/feeds/digest", tags=["feeds"], route_class=JsonErrorRoute)
 
@@ -133,13 +133,9 @@ def _item(paper: Paper, base: str, upvotes: int, now: datetime) -> FeedItem:
 
 def _respond(request: Request, body: bytes, media_type: str) -> Response:
     """The document, private to its reader (never in a shared cache), with an ETag."""
-    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
     headers = {
-        "ETag": etag,
         "Cache-Control": f"private, max-age={MAX_AGE}",
         "X-Robots-Tag": "noindex",
         "Referrer-Policy": "no-referrer",
     }
-    if etag in request.headers.get("if-none-match", ""):
-        return Response(status_code=304, headers=headers)
-    return Response(body, media_type=media_type, headers=headers)
+    return with_etag(request, body, media_type, headers)

@@ -128,18 +128,27 @@ def _respond(
     request: Request, feed: Feed, render: Render, media_type: str, max_age: int
 ) -> Response:
     """The document with an ETag, Last-Modified and max-age; 304 when the client has it already."""
-    body = render(feed)
-    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
     headers = {
-        "ETag": etag,
         "Last-Modified": format_datetime(feed.updated_at.astimezone(UTC), usegmt=True),
         "Cache-Control": f"public, max-age={max_age}",
     }
+    return with_etag(request, render(feed), media_type, headers)
+
+
+def with_etag(request: Request, body: bytes, media_type: str, headers: dict[str, str]) -> Response:
+    """`body` with `headers` and an ETag of its bytes; 304 when the client has those already.
+
+    The ETag is weak: gzip changes the bytes on the way out, and a strong tag would then name
+    two different byte sequences (RFC 9110 8.8.1).
+    """
+    etag = f'W/"{hashlib.sha256(body).hexdigest()[:32]}"'
+    headers = {**headers, "ETag": etag}
     if _matches(request.headers.get("if-none-match", ""), etag):
         return Response(status_code=304, headers=headers)
     return Response(body, media_type=media_type, headers=headers)
 
 
 def _matches(if_none_match: str, etag: str) -> bool:
+    """If-None-Match compares weakly: `W/"x"` and `"x"` name the same document."""
     tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-    return etag in tags or "*" in tags
+    return etag.removeprefix("W/") in tags or "*" in tags
