@@ -16,7 +16,7 @@ from paperboy.domain.ranking import (
     trending_score,
 )
 from paperboy.services.ports import PaperStore
-from paperboy.services.trending import TrendingPaper, trending
+from paperboy.services.trending import TrendingPaper, TrendingView, trending, trending_view
 from paperboy.sources.daily_papers import parse_daily_file
 from paperboy.storage.papers import SqlPaperStore
 from paperboy.storage.votes import SqlVoteStore
@@ -181,3 +181,36 @@ def scores(ranked: list[TrendingPaper]) -> dict[str, float]:
 
 def position(ranked: list[TrendingPaper], arxiv_id: str) -> int:
     return [r.entry.paper.arxiv_id for r in ranked].index(arxiv_id)
+
+
+# ---- the page when the lists stopped
+
+
+def view(store: SqlPaperStore, now: datetime) -> TrendingView:
+    return trending_view(store, SqlVoteStore(store.engine), now, timezone=ZONE, window_days=7)
+
+
+def test_trending_view_is_live_while_papers_are_listed(sql_store: SqlPaperStore) -> None:
+    sql_store.upsert_entries([listed("2603.00002", date(2026, 3, 2), 3)], observed_at=T0)
+    shown = view(sql_store, T0)
+    assert shown.as_of is None
+    assert [r.entry.paper.arxiv_id for r in shown.ranked] == ["2603.00002"]
+
+
+def test_trending_view_falls_back_to_the_latest_list_day(sql_store: SqlPaperStore) -> None:
+    # lists stopped in early March: a month later the page shows that week, ranked at its end
+    entries = [
+        listed("2603.00001", date(2026, 2, 27), 2),
+        listed("2603.00002", date(2026, 3, 2), 9),
+    ]
+    sql_store.upsert_entries(entries, observed_at=T0)
+    sql_store.upsert_entries([listed("2602.00009", date(2026, 2, 1), 50)], observed_at=T0)
+    shown = view(sql_store, T0 + timedelta(days=30))
+    assert shown.as_of == date(2026, 3, 2)
+    assert [r.entry.paper.arxiv_id for r in shown.ranked] == ["2603.00002", "2603.00001"]
+    assert shown.ranked == ranking(sql_store, datetime(2026, 3, 3, 5, 0, tzinfo=UTC))  # day's end
+
+
+def test_trending_view_of_a_site_without_lists_is_empty(sql_store: SqlPaperStore) -> None:
+    shown = view(sql_store, T0)
+    assert (shown.ranked, shown.as_of) == ([], None)

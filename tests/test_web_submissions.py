@@ -233,6 +233,17 @@ def test_trending_page_says_why_each_paper_is_there(site: Site, alice: User) -> 
     assert "score =" in tree.css_first(".formula-text").text()  # type: ignore[union-attr]
 
 
+def test_trending_page_shows_the_last_lists_when_nothing_was_listed_lately(
+    sqlite_url: str,
+) -> None:
+    with site_for(sqlite_url, now=LIST_NOW + timedelta(days=40)) as later:
+        tree = later.page("/trending")
+        notice = tree.css_first(".notice.fallback")
+        assert notice is not None and "Jan 10, 2025" in notice.text()
+        assert len(tree.css("ol.trending li.card")) > 0
+        assert later.client.get("/api/trending").json() == []  # the API stays live-only
+
+
 def test_api_trending_explains_and_matches_sort_trending(site: Site, alice: User) -> None:
     site.client.post("/api/papers/2501.04828/upvote", headers=bearer(site, alice))
     trending = site.client.get("/api/trending").json()

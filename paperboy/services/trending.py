@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from paperboy.domain.calendar import Period, today_in
@@ -39,6 +39,39 @@ def trending(
     first = today - timedelta(days=window_days - 1)
     entries = store.entries_between(first, today, limit=MAX_CANDIDATES)
     return rank_entries(votes, entries, now, timezone)[offset : offset + limit]
+
+
+@dataclass(frozen=True, slots=True)
+class TrendingView:
+    """The trending page: the ranked papers, live, or as of the latest list day (`as_of`)."""
+
+    ranked: list[TrendingPaper]
+    as_of: date | None = None
+
+
+def trending_view(
+    store: PaperStore,
+    votes: VoteStore,
+    now: datetime,
+    *,
+    timezone: str,
+    window_days: int,
+    limit: int = 50,
+) -> TrendingView:
+    """Trending now; when nothing was listed in the window, what was trending at the end of the
+    latest list day (a site whose lists stopped, or a new one on the bundled sample)."""
+
+    def ranked_at(moment: datetime) -> list[TrendingPaper]:
+        return trending(
+            store, votes, moment, timezone=timezone, window_days=window_days, limit=limit
+        )
+
+    ranked = ranked_at(now)
+    latest = None if ranked else store.latest_list_day()
+    if latest is None or latest >= today_in(timezone, now):
+        return TrendingView(ranked)
+    day_end = datetime.combine(latest + timedelta(days=1), time(), ZoneInfo(timezone))
+    return TrendingView(ranked_at(day_end.astimezone(UTC)), as_of=latest)
 
 
 def rank_entries(

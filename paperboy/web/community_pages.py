@@ -28,7 +28,7 @@ from paperboy.services.submissions import (
     SubmissionRules,
     submit_paper,
 )
-from paperboy.services.trending import trending
+from paperboy.services.trending import trending_view
 from paperboy.services.votes import set_upvote, toggle_upvote, upvote_state, upvoted_among
 from paperboy.web.auth import ActiveMember, Curator, CurrentUser
 from paperboy.web.deps import DepsDep
@@ -110,7 +110,7 @@ def submit_form(
 async def trending_page(deps: DepsDep, pages: RendererDep) -> HTMLResponse:
     """Papers rising now, each with why: upvotes in the last 24 h and age."""
     settings = deps.settings
-    ranked = trending(
+    view = trending_view(
         deps.store,
         deps.votes,
         deps.clock(),
@@ -119,7 +119,8 @@ async def trending_page(deps: DepsDep, pages: RendererDep) -> HTMLResponse:
         limit=settings.page_size,
     )
     context = {
-        "ranked": ranked,
+        "ranked": view.ranked,
+        "as_of": view.as_of,
         "window_days": settings.trending_window_days,
         "formula": FORMULA,
         "formula_in_words": FORMULA_IN_WORDS,

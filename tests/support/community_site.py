@@ -51,10 +51,10 @@ class Site:
 
 
 @contextmanager
-def site_for(database_url: str, **settings: Any) -> Iterator[Site]:
-    """The real app over `database_url` holding the recorded day of 2025-01-10."""
+def site_for(database_url: str, now: datetime = LIST_NOW, **settings: Any) -> Iterator[Site]:
+    """The real app over `database_url` holding the recorded day of 2025-01-10; its clock: `now`."""
     deps = build_deps(
-        load_settings(environ={}, database_url=database_url, **settings), clock=lambda: LIST_NOW
+        load_settings(environ={}, database_url=database_url, **settings), clock=lambda: now
     )
     records = [item for item in parse_daily_file(HISTORY_DAY) if isinstance(item, EntryRecord)]
     deps.store.upsert_entries(records, observed_at=LIST_NOW - timedelta(hours=9))
