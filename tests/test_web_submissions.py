@@ -255,6 +255,17 @@ def test_api_trending_explains_and_matches_sort_trending(site: Site, alice: User
     assert [i["paper"]["id"] for i in by_sort] == [i["paper"]["id"] for i in trending]
 
 
+def test_api_paper_counts_members_votes_on_a_paper_on_no_list(site: Site, alice: User) -> None:
+    site.deps.store.upsert_papers([paper("2501.07777", LIST_NOW - timedelta(days=5))])
+    before = site.client.get("/api/papers/2501.07777").json()
+    assert before["upvotes"] == 0 and before["dailyLists"] == []
+    voted = site.client.post("/api/papers/2501.07777/upvote", headers=bearer(site, alice))
+    assert voted.status_code == 200
+    assert site.client.get("/api/papers/2501.07777").json()["upvotes"] == 1
+    listed = site.client.get("/api/papers/2501.04828").json()  # on the day's list
+    assert listed["upvotes"] == site.count("2501.04828")
+
+
 def test_header_links_to_trending_and_submit(site: Site) -> None:
     links = {a.attributes["href"] for a in site.page("/").css(".site-nav a")}
     assert {"/trending", "/submit"} <= links

@@ -202,7 +202,8 @@ async def api_paper(
         view = find_paper(deps.store, arxiv_id)
     except PaperNotFound as error:
         raise not_found(str(error)) from error
-    return paper_detail(view)
+    votes = deps.votes.vote_state(None, view.paper.arxiv_id)
+    return paper_detail(view, votes.upvote_count if votes else view.upvote_count)
 
 
 def page_headers(request: Request, page: DailyPage) -> dict[str, str]:

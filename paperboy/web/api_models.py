@@ -140,12 +140,16 @@ def daily_item(entry: DailyEntry) -> DailyItem:
     )
 
 
-def paper_detail(view: PaperView) -> PaperDetail:
-    """The paper page's JSON twin: reference fields from its first list, and our extras."""
+def paper_detail(view: PaperView, upvotes: int) -> PaperDetail:
+    """The paper page's JSON twin: reference fields from its first list, and our extras.
+
+    `upvotes` are the paper's own (imported plus members'), as its page shows them: a paper on
+    no list has only members' votes, which no list entry carries.
+    """
     paper = view.paper
     first = view.entries[0] if view.entries else None
     return PaperDetail(
-        **_paper_fields(paper, view.upvote_count),
+        **_paper_fields(paper, upvotes),
         submittedOnDailyAt=_time(first.submitted_at) if first else None,
         submittedOnDailyBy=_user(first.submitter) if first else None,
         version=paper.version,
