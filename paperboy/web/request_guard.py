@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request, cookie_parser
 from starlette.responses import JSONResponse, Response
@@ -85,7 +86,8 @@ class RequestGuard:
     ) -> Identity:
         authorization = headers.get("authorization", "")
         if authorization:
-            return self._bearer(authorization)
+            # off the event loop: noting a token's use is a write, which may wait for SQLite's lock
+            return await run_in_threadpool(self._bearer, authorization)
         unsafe = scope["method"] in UNSAFE_METHODS
         cookie = cookies.get(SESSION_COOKIE, "")
         if cookie:
