@@ -27,11 +27,10 @@ class FolderMailer:
 
     def send(self, message: OutgoingMail) -> str:
         """Write `message` to its file; its Message-ID."""
-        mime = self._composer.compose(message)
-        message_id = str(mime["Message-ID"])
+        _, message_id, data = self._composer.raw(message)  # the bytes SMTP would send
         stamp = self._composer.clock().astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         name = f"{stamp}-{_UNSAFE_IN_NAME.sub('_', message_id.strip('<>'))[:120]}.eml"
-        self._write(self.folder / name, mime.as_bytes())
+        self._write(self.folder / name, data)
         return message_id
 
     def messages(self) -> list[Path]:

@@ -29,9 +29,6 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-_BEGIN = {mode: f"BEGIN {mode}" for mode in ("DEFERRED", "IMMEDIATE", "EXCLUSIVE")}
-
-
 def _sqlite_engine(url: str) -> Engine:
     database = make_url(url).database
     if database and database != ":memory:":
@@ -57,7 +54,7 @@ def _sqlite_engine(url: str) -> Engine:
     def _on_begin(connection: Any) -> None:
         mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
         # straight to the driver: a statement through SQLAlchemy cost more than the BEGIN
-        connection.connection.dbapi_connection.execute(_BEGIN[mode])
+        connection.connection.dbapi_connection.execute(f"BEGIN {mode}")
 
     return engine
 
